@@ -1,0 +1,1 @@
+"""Data files of the planner: defaults and templates for briefs (briefs.yaml)."""
