@@ -1,0 +1,1 @@
+"""Example screenplays shipped with the CLI (package data)."""
