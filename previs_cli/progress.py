@@ -19,6 +19,10 @@ class JobFailed(RuntimeError):
 
 
 def bar(label: str, fraction: float, note: str = "") -> None:
+    """Redraws the step's bar in place on a terminal; in a log or pipe only
+    the finished line (from ``done``) is written."""
+    if not sys.stdout.isatty():
+        return
     filled = int(BAR_WIDTH * max(0.0, min(1.0, fraction)))
     line = f"\r  {label:<26} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {fraction * 100:5.1f}% {note[:40]:<40}"
     sys.stdout.write(line)
@@ -26,8 +30,9 @@ def bar(label: str, fraction: float, note: str = "") -> None:
 
 
 def done(label: str, note: str) -> None:
-    bar(label, 1.0, note)
-    sys.stdout.write("\n")
+    filled = "#" * BAR_WIDTH
+    start = "\r" if sys.stdout.isatty() else ""
+    sys.stdout.write(f"{start}  {label:<26} [{filled}] 100.0% {note[:40]:<40}\n")
     sys.stdout.flush()
 
 
@@ -51,7 +56,8 @@ def watch_job(
             time.sleep(0.5)
     final = stub.GetJob(media_service_pb2.GetJobRequest(name=job.name), metadata=metadata)
     if final.state != media_pb2.Job.STATE_SUCCEEDED:
-        sys.stdout.write("\n")
+        if sys.stdout.isatty():
+            sys.stdout.write("\n")
         raise JobFailed(f"{label}: job {final.name} ended {media_pb2.Job.State.Name(final.state)}: {final.error.message}")
     done(label, f"{len(final.output_revisions)} output(s)")
     return final
