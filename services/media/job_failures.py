@@ -30,6 +30,7 @@ class Failure:
     retryable: bool = False
     failover: bool = False
     retry_after_seconds: float | None = None
+    upstream_ended: bool = False
 
     def job_error(self, backend: str = "", item_key: str = "") -> JobError:
         return JobError(self.reason, self.message[:MAX_MESSAGE_CHARS], backend, item_key)
@@ -45,6 +46,7 @@ def failure_of(error: BaseException, what: str = "") -> Failure:
             retryable=error.retryable,
             failover=error.failover,
             retry_after_seconds=error.retry_after_seconds,
+            upstream_ended=error.upstream_ended,
         )
     if isinstance(error, errors.ResourceExhausted):
         if error.quota_violations or "BUDGET" in error.reason:

@@ -103,10 +103,14 @@ class ItemRunner:
 
     def _after_error(self, name: str, failure: Failure) -> Failure:
         """A CANCELLED answer the user did not ask for means the upstream work
-        is gone (the backend gave up on it): make it again on retry."""
+        is gone (the backend gave up on it), and so does work that ended
+        without an output (aborted upstream): make it again on retry instead
+        of re-attaching to it."""
         if failure.reason is ErrorReason.CANCELLED and not self._job.cancel_requested:
             self._item.upstream_id = ""
             return Failure(ErrorReason.BACKEND_UNAVAILABLE, failure.message, retryable=True, failover=True)
+        if failure.upstream_ended:
+            self._item.upstream_id = ""
         return failure
 
     async def _call(self, backend: MediaBackend, name: str, resume_id: str | None) -> RenderOutput:

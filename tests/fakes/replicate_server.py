@@ -119,7 +119,9 @@ class Fault:
     ``kind``: ``"status"`` answers ``status`` as problem+json with ``headers``;
     ``"reset"`` resets the TCP connection without answering; ``"truncate"``
     (file downloads) sends the headers and half the body, then closes;
-    ``"delay"`` sleeps ``delay_seconds`` and then serves the request normally.
+    ``"delay"`` sleeps ``delay_seconds`` and then serves the request normally;
+    ``"raw"`` answers 200 with ``body`` verbatim as JSON (e.g. a body that
+    does not parse).
     """
 
     method: str
@@ -130,6 +132,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     times: int | None = 1
     delay_seconds: float = 0.0
+    body: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -657,6 +660,9 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.fake._record(request)
         if fault is not None and fault.kind == "reset":
             self._reset()
+            return
+        if fault is not None and fault.kind == "raw":
+            self._send(200, {"Content-Type": "application/json"}, fault.body)
             return
         if fault is not None and fault.kind == "status":
             self._send_problem(_Answer(fault.status, fault.detail or _default_detail(fault.status), fault.headers))

@@ -31,7 +31,10 @@ class FailureReason(enum.Enum):
 class BackendError(Exception):
     """A failed upstream call. ``retryable`` tells the runner whether the same
     backend may be tried again (429/5xx); ``failover`` whether the next backend
-    in the configured order should be tried (unavailable, rate limited)."""
+    in the configured order should be tried (unavailable, rate limited);
+    ``upstream_ended`` that the upstream work this item had (prediction,
+    operation) has ended without an output (aborted, failed): a retry must
+    create new work, re-attaching to the old one cannot succeed."""
 
     def __init__(
         self,
@@ -41,6 +44,7 @@ class BackendError(Exception):
         retryable: bool = False,
         failover: bool = False,
         retry_after_seconds: float | None = None,
+        upstream_ended: bool = False,
     ) -> None:
         super().__init__(message)
         self.reason = reason
@@ -48,6 +52,7 @@ class BackendError(Exception):
         self.retryable = retryable
         self.failover = failover
         self.retry_after_seconds = retry_after_seconds
+        self.upstream_ended = upstream_ended
 
 
 @dataclass(frozen=True)

@@ -206,6 +206,7 @@ class GeminiMediaBackend:
             f"imagen {model}",
             lambda: self._client.aio.models.generate_images(model=model, prompt=prompt, config=config),
             self._image_timeout,
+            create=True,
         )
         media = self._first_image(response, model)
         width, height = self._checked_image(media, request.aspect_ratio, model)
@@ -233,6 +234,7 @@ class GeminiMediaBackend:
             f"veo {model}",
             lambda: self._client.aio.models.generate_videos(model=model, source=source, config=config),
             self._request_timeout,
+            create=True,
         )
         name = _checked_operation_name(operation.name or "")
         _LOGGER.info("veo operation %s started for %s", name, model)
@@ -335,17 +337,26 @@ class GeminiMediaBackend:
             raise BackendError(FailureReason.INVALID_INPUT, f"{label} is not a PNG, JPEG or WebP image")
         return self._types.Image(image_bytes=data, mime_type=media.media_type)
 
-    async def _call(self, what: str, call: Callable[[], Awaitable[T]], timeout: float) -> T:
-        """One SDK call under a hard timeout, its failures as BackendError."""
+    async def _call(self, what: str, call: Callable[[], Awaitable[T]], timeout: float, *, create: bool = False) -> T:
+        """One SDK call under a hard timeout, its failures as BackendError. A
+        create (Imagen ``:predict``, Veo ``:predictLongRunning``) that may
+        have reached the API without us reading the answer (timeout, reset,
+        unreadable body) is not retried: it may have been made and billed."""
         from google.genai import errors
 
         try:
             return await asyncio.wait_for(call(), timeout + 1.0)
         except errors.APIError as exc:
             raise _from_api_error(exc, what) from exc
+        except _NOT_SENT as exc:
+            raise _unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
         except (asyncio.TimeoutError, httpx.TimeoutException) as exc:
+            if create:
+                raise _unknown_create(what, f"no answer within {timeout:.1f}s") from exc
             raise _unavailable(f"{what}: no answer within {timeout:.1f}s") from exc
         except (httpx.TransportError, json.JSONDecodeError) as exc:
+            if create:
+                raise _unknown_create(what, f"{type(exc).__name__}: {exc}") from exc
             raise _unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
         except ValueError as exc:  # the SDK refusing a parameter before sending
             raise BackendError(FailureReason.INVALID_INPUT, f"{what}: {exc}", failover=True) from exc
@@ -656,8 +667,10 @@ def _from_operation_error(name: str, error: dict[str, Any]) -> BackendError:
         return BackendError(FailureReason.CONTENT_POLICY_VIOLATION, message)
     if code == 8:
         return BackendError(FailureReason.RATE_LIMITED, message, retryable=True, failover=True)
-    if code in _RPC_RETRYABLE:
-        return _unavailable(message)
+    if code in _RPC_RETRYABLE:  # the operation is over: a retry makes a new one
+        return BackendError(
+            FailureReason.BACKEND_UNAVAILABLE, message, retryable=True, failover=True, upstream_ended=True
+        )
     if code == 1:
         return BackendError(FailureReason.CANCELLED, message)
     if code in (7, 16):
@@ -677,6 +690,19 @@ def _error_reason(exc: Any) -> str:
 
 def _unavailable(message: str) -> BackendError:
     return BackendError(FailureReason.BACKEND_UNAVAILABLE, message, retryable=True, failover=True)
+
+
+# Failures before the request left this machine: nothing can exist upstream.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _unknown_create(what: str, detail: str) -> BackendError:
+    """A create whose outcome is unknown: neither retried nor failed over."""
+    return BackendError(
+        FailureReason.BACKEND_UNAVAILABLE,
+        f"{what}: {detail}; it may have been made upstream, so it is not asked for again "
+        "(that could be paid twice)",
+    )
 
 
 def _unsupported(what: str) -> BackendError:

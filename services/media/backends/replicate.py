@@ -271,9 +271,10 @@ class ReplicateBackend:
                         model=model, input=sdk_input, file_encoding_strategy=self._file_encoding_strategy
                     ),
                     self._request_timeout,
+                    create=True,
                 )
             except _sdk_pydantic.ValidationError as exc:
-                raise _unavailable(f"create on {model}: unreadable prediction: {exc}") from exc
+                raise _unknown_create(f"create on {model}", f"unreadable prediction: {exc}") from exc
         return _snapshot(prediction)
 
     async def _follow(
@@ -324,8 +325,11 @@ class ReplicateBackend:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.cancel(prediction_id), timeout=min(self._request_timeout, 10.0))
 
-    async def _call(self, what: str, call: Callable[[], Awaitable[T]], timeout: float) -> T:
-        """Run one SDK call under a deadline and map its errors."""
+    async def _call(self, what: str, call: Callable[[], Awaitable[T]], timeout: float, *, create: bool = False) -> T:
+        """Run one SDK call under a deadline and map its errors. A create
+        whose request may have reached Replicate without us reading the
+        answer (timeout, reset, unreadable body) is not retried: the
+        prediction may exist, and a second create would be paid twice."""
         notes: dict[str, str] = {}
         token = _RESPONSE_NOTES.set(notes)
         try:
@@ -334,10 +338,22 @@ class ReplicateBackend:
             raise _from_replicate_error(exc, what, notes.get("retry-after")) from exc
         except ModelError as exc:
             raise _from_failed(str(exc.prediction.error or exc), what) from exc
+        except _NOT_SENT as exc:
+            raise _unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
         except httpx.TransportError as exc:
+            if create:
+                raise _unknown_create(what, f"{type(exc).__name__}: {exc}") from exc
             raise _unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
         except asyncio.TimeoutError as exc:
+            if create:
+                raise _unknown_create(what, f"no answer within {timeout:.1f}s") from exc
             raise _unavailable(f"{what}: no answer within {timeout:.1f}s") from exc
+        except _sdk_pydantic.ValidationError:
+            raise  # a status the SDK does not know: read by the caller
+        except ValueError as exc:  # a body that is not JSON (json.JSONDecodeError)
+            if create:
+                raise _unknown_create(what, f"unreadable answer: {exc}") from exc
+            raise _unavailable(f"{what}: unreadable answer: {exc}") from exc
         finally:
             _RESPONSE_NOTES.reset(token)
 
@@ -346,7 +362,13 @@ class ReplicateBackend:
         if snapshot.status == "canceled":
             raise BackendError(FailureReason.CANCELLED, f"replicate prediction {snapshot.id} was cancelled")
         if snapshot.status == "aborted":
-            raise _unavailable(f"replicate prediction {snapshot.id} was aborted upstream")
+            raise BackendError(
+                FailureReason.BACKEND_UNAVAILABLE,
+                f"replicate prediction {snapshot.id} was aborted upstream",
+                retryable=True,
+                failover=True,
+                upstream_ended=True,
+            )
         if snapshot.status == "failed":
             raise _from_failed(snapshot.error or "no error given", f"prediction {snapshot.id}")
         url = _output_url(snapshot.output)
@@ -597,6 +619,19 @@ def _retry_after(header: str | None, detail: str | None) -> float | None:
 
 def _unavailable(message: str) -> BackendError:
     return BackendError(FailureReason.BACKEND_UNAVAILABLE, message, retryable=True, failover=True)
+
+
+# Failures before the request left this machine: nothing can exist upstream.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _unknown_create(what: str, detail: str) -> BackendError:
+    """A create whose outcome is unknown: neither retried nor failed over."""
+    return BackendError(
+        FailureReason.BACKEND_UNAVAILABLE,
+        f"{what}: {detail}; the prediction may have been created, so it is not created again "
+        "(that could be paid twice)",
+    )
 
 
 def _unsupported(what: str) -> BackendError:

@@ -339,7 +339,9 @@ async def test_backend_down_is_unavailable_with_failover(tmp_path):
     [
         (Fault("POST", CREATE_IMAGE, status=500), FailureReason.BACKEND_UNAVAILABLE, True, True),
         (Fault("POST", CREATE_IMAGE, status=503), FailureReason.BACKEND_UNAVAILABLE, True, True),
-        (Fault("POST", CREATE_IMAGE, kind="reset"), FailureReason.BACKEND_UNAVAILABLE, True, True),
+        # A reset after the create was sent: the prediction may exist, so
+        # it is neither created again nor made elsewhere (paid twice).
+        (Fault("POST", CREATE_IMAGE, kind="reset"), FailureReason.BACKEND_UNAVAILABLE, False, False),
         (Fault("POST", CREATE_IMAGE, status=422, detail="- input.prompt: too long"), FailureReason.INVALID_INPUT, False, False),
         (
             Fault("POST", CREATE_IMAGE, status=422, detail="The prompt was flagged as sensitive (E005)"),
