@@ -10,7 +10,10 @@ The local store writes an upload to a temporary file (hashing as it goes),
 fsyncs it, and renames it into place, then fsyncs the folder: content is
 either absent or complete under its name, never half-written. Content lives
 at ``<root>/<aa>/<bb>/<sha256>``; uploads in progress at
-``<root>/tmp/<pid>-<random>.part``.
+``<root>/tmp/<pid>-<run>-<random>.part``, where ``<run>`` is random per
+process start: a restarted process often gets the PID of the one that died
+(in a container it is PID 1 every time), so the PID alone cannot tell its
+own uploads from those a killed predecessor left behind.
 """
 
 from __future__ import annotations
@@ -34,7 +37,10 @@ _LOGGER = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_TEMP_NAME = re.compile(r"(\d+)-[0-9a-f]+\.part")
+# pid, then (since the run token was added) the run token, then randomness.
+_TEMP_NAME = re.compile(r"(\d+)-(?:([0-9a-f]{8})-)?[0-9a-f]+\.part")
+# Random per process start; see the module docstring.
+_RUN = secrets.token_hex(4)
 
 
 class ContentMissing(Exception):
@@ -162,7 +168,7 @@ class LocalContentStore(ContentStore):
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     async def begin(self) -> PendingContent:
-        return _PendingFile(self.temp_dir / f"{os.getpid()}-{secrets.token_hex(12)}.part")
+        return _PendingFile(self.temp_dir / f"{os.getpid()}-{_RUN}-{secrets.token_hex(12)}.part")
 
     def temporary_files(self) -> list[Path]:
         return sorted(self.temp_dir.glob("*.part"))
@@ -229,7 +235,7 @@ class LocalContentStore(ContentStore):
             match = _TEMP_NAME.fullmatch(path.name)
             try:
                 if match is not None:
-                    stale = not _process_alive(int(match.group(1)))
+                    stale = _left_by_dead_run(match)
                 else:  # not ours: only once it is old
                     stale = path.stat().st_mtime < cutoff
                 if stale:
@@ -248,9 +254,17 @@ def _subdirs(path: Path, name_length: int) -> list[Path]:
     return [Path(e.path) for e in os.scandir(path) if e.is_dir() and len(e.name) == name_length and e.name != "tmp"]
 
 
-def _process_alive(pid: int) -> bool:
+def _left_by_dead_run(match: re.Match) -> bool:
+    """Whether the upload named so belongs to no running process: another
+    run of this PID (the name's run token differs, or predates tokens), or a
+    PID that is not alive."""
+    pid, run = int(match.group(1)), match.group(2)
     if pid == os.getpid():
-        return True
+        return run != _RUN
+    return not _process_alive(pid)
+
+
+def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

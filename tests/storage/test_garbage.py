@@ -12,6 +12,7 @@ import grpc
 import pytest
 
 from previs.storage.v1 import storage_admin_service_pb2 as admin_pb, storage_pb2, storage_service_pb2 as pb
+from services.storage.blobs import LocalContentStore
 from tests.storage.harness import StorageHarness, rpc_error, sha256_of, storage_settings, text_of
 
 IMAGE = storage_pb2.ASSET_KIND_IMAGE
@@ -164,3 +165,20 @@ async def test_the_gc_command_runs_against_the_configured_store(database_url, tm
     assert (orphan_dir / ("abcd" + "0" * 60)).exists()
     assert run() == {"dry_run": False, "removed_blobs": 1, "freed_bytes": 6, "kept_blobs": 0}
     assert not (orphan_dir / ("abcd" + "0" * 60)).exists()
+
+
+async def test_uploads_left_by_an_earlier_run_with_the_same_pid_are_swept(tmp_path):
+    # In a container storage is PID 1 on every start, so what a killed run
+    # left behind carries the PID of the process that starts next.
+    store = LocalContentStore(tmp_path / "blobs")
+    pid = os.getpid()
+    earlier_runs = [store.temp_dir / f"{pid}-0badc0de-1234abcd.part", store.temp_dir / f"{pid}-1234abcd.part"]
+    for path in earlier_runs:
+        path.write_bytes(b"half of an upload")
+    live = await store.begin()
+    await live.write(b"in progress")
+    try:
+        assert await store.sweep_temporary(older_than_seconds=3600) == 2
+        assert store.temporary_files() == [live.path]
+    finally:
+        live.discard()
