@@ -8,34 +8,79 @@ import grpc
 from gateway.admission import Admission
 from gateway.api_keys import ApiKeyRegistry
 from gateway.proxy import GatewayProxy
+from gateway.public_schema import public_pool
 from gateway.rate_limits import RateLimiter
 from gateway.routes import MEDIA_SERVICE, PLANNER_SERVICE, PUBLIC_SERVICES, STORAGE_SERVICE, build_routes
 from gateway.settings import GatewaySettings
 from gateway.upstream_health import UpstreamHealthMirror
 from services.runtime.channels import channel_options
+from services.runtime.server import PrevisServer, start_server
 from services.runtime.service_main import Dependencies
+from services.runtime.settings import ServiceSettings
+
+
+def upstream_channel_options(max_message_bytes: int, reconnect_max_seconds: float) -> list[tuple[str, object]]:
+    """Options of the gateway's channels to its upstreams.
+
+    No transparent retries: core's retry filter buffers every message for a
+    possible replay, which cost ~0.2 ms per call in bench/gateway_overhead.py;
+    clients retry with their request_id. Reconnect backoff is bounded, so the
+    gateway serves again within about ``reconnect_max_seconds`` of an upstream
+    coming back (the default backoff grows to 120 s), and a connect attempt to
+    an unresponsive host gives up after a few seconds instead of 20 s.
+    """
+    reconnect_max_ms = int(reconnect_max_seconds * 1000)
+    return [
+        *channel_options(max_message_bytes, retries=False),
+        ("grpc.initial_reconnect_backoff_ms", min(100, reconnect_max_ms)),
+        ("grpc.max_reconnect_backoff_ms", reconnect_max_ms),
+        ("grpc.min_reconnect_backoff_ms", max(2000, reconnect_max_ms)),
+    ]
 
 
 class UpstreamChannels:
     """One shared channel per upstream target (HTTP/2 multiplexes calls)."""
 
-    def __init__(self, max_message_bytes: int) -> None:
-        self._max_message_bytes = max_message_bytes
+    def __init__(self, options: list[tuple[str, object]]) -> None:
+        self._options = options
         self._channels: dict[str, grpc.aio.Channel] = {}
 
     def __call__(self, target: str) -> grpc.aio.Channel:
         channel = self._channels.get(target)
         if channel is None:
-            # No transparent retries here: core's retry filter buffers every
-            # message for a possible replay, which cost ~0.2 ms per call in
-            # bench/gateway_overhead.py. Clients retry with their request_id.
-            channel = grpc.aio.insecure_channel(target, options=channel_options(self._max_message_bytes, retries=False))
+            channel = grpc.aio.insecure_channel(target, options=self._options)
             self._channels[target] = channel
         return channel
 
     async def close(self) -> None:
         for channel in self._channels.values():
             await channel.close()
+
+
+class GatewayDependencies(Dependencies):
+    """Dependencies whose server reflects only the exposed services' schema.
+
+    (``Dependencies.start`` has no way to pass a reflection pool; this is the
+    same start with one.)"""
+
+    def __init__(self, *args, reflection_pool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.reflection_pool = reflection_pool
+
+    async def start(self, label: str, settings: ServiceSettings) -> PrevisServer:
+        running = await start_server(
+            label,
+            settings,
+            self.registrations,
+            interceptors=self.interceptors,
+            generic_handlers=self.generic_handlers,
+            reflection_names=self.reflection_names,
+            reflection_pool=self.reflection_pool,
+        )
+        running.on_stop.extend(self.closers)
+        for hook in self.after_start:
+            await hook(running)
+        return running
 
 
 def upstream_targets(settings: GatewaySettings) -> dict[str, str]:
@@ -50,19 +95,27 @@ async def wire(settings: GatewaySettings) -> Dependencies:
     upstreams = upstream_targets(settings)
     routes = build_routes(upstreams, PUBLIC_SERVICES)
     exposed = sorted({route.service for route in routes.values()})
-    channels = UpstreamChannels(max(settings.max_receive_message_bytes, settings.max_send_message_bytes))
-    keys = ApiKeyRegistry.from_file(settings.api_keys_file) if settings.auth == "api_keys" else None
+    channels = UpstreamChannels(
+        upstream_channel_options(
+            max(settings.max_receive_message_bytes, settings.max_send_message_bytes),
+            settings.upstream_reconnect_max_seconds,
+        )
+    )
+    keys = None
+    if settings.auth == "api_keys":
+        keys = ApiKeyRegistry(settings.api_keys, settings.api_keys_file, settings.api_keys_reload_seconds)
     limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst, settings.max_streams_per_key)
     token = settings.internal_token.get_secret_value() if settings.internal_token else None
     proxy = GatewayProxy(routes, channels, Admission(keys, limiter, token))
     health = UpstreamHealthMirror(
         {name: upstreams[name] for name in exposed}, channels, settings.upstream_health_interval_seconds
     )
-    return Dependencies(
+    return GatewayDependencies(
         [],
         [health.stop, channels.close],
         generic_handlers=[proxy],
         reflection_names=exposed,
         interceptors=[],
         after_start=[health.start],
+        reflection_pool=public_pool(exposed),
     )

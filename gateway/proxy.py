@@ -35,6 +35,15 @@ def _passable(metadata) -> tuple[tuple[str, object], ...]:
     return tuple((k, v) for k, v in (metadata or ()) if not k.startswith(":") and k not in _HOP_BY_HOP)
 
 
+async def _pass_response_metadata(context: grpc.aio.ServicerContext, upstream_call) -> None:
+    """Initial (when there is any) and trailing metadata of a finished
+    upstream call with a single response, for the client."""
+    initial = _passable(await upstream_call.initial_metadata())
+    if initial:
+        await context.send_initial_metadata(initial)
+    context.set_trailing_metadata(_passable(await upstream_call.trailing_metadata()))
+
+
 class _MethodMetrics:
     """The metric children of one method, looked up once (label lookups take
     a lock and a dict probe, which shows at thousands of calls per second)."""
@@ -129,7 +138,7 @@ class GatewayProxy(grpc.GenericRpcHandler):
                     call.code = "CANCELLED"
                     upstream_call.cancel()
                     raise
-                context.set_trailing_metadata(_passable(await upstream_call.trailing_metadata()))
+                await _pass_response_metadata(context, upstream_call)
                 return response
             finally:
                 call.finish()
@@ -152,7 +161,7 @@ class GatewayProxy(grpc.GenericRpcHandler):
                     call.code = "CANCELLED"
                     upstream_call.cancel()
                     raise
-                context.set_trailing_metadata(_passable(await upstream_call.trailing_metadata()))
+                await _pass_response_metadata(context, upstream_call)
                 return response
             finally:
                 if admitted is not None:

@@ -13,10 +13,10 @@ from typing import Iterable, Mapping
 from google.protobuf import descriptor_pool
 
 # Modules whose import registers the public service descriptors in the default
-# pool (for routing by cardinality and for reflection).
+# pool (for routing by cardinality and for reflection). Internal-only services
+# are not imported here: the gateway never needs their schema.
 SERVICE_MODULES = (
     "previs.storage.v1.storage_service_pb2",
-    "previs.storage.v1.storage_admin_service_pb2",
     "previs.planner.v1.planner_service_pb2",
     "previs.media.v1.media_service_pb2",
 )

@@ -1,0 +1,93 @@
+"""Per-key limits at a real gateway: token-bucket rate limit and concurrent
+streams, both RESOURCE_EXHAUSTED with RetryInfo and QuotaFailure."""
+
+import asyncio
+
+import grpc
+import pytest
+
+from previs.storage.v1 import storage_service_pb2 as pb, storage_service_pb2_grpc as pb_grpc
+from tests.gateway.conftest import KEY_A, KEY_B, auth, start_gateway
+from tests.status_details import details_of, reason_of
+
+
+async def test_rate_limit_answers_resource_exhausted_with_retry_info(upstream, tmp_path):
+    running = await start_gateway(upstream.port, tmp_path, rate_limit_per_second=1, rate_limit_burst=3)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.StorageServiceStub(channel)
+            for _ in range(3):
+                await stub.GetProject(pb.GetProjectRequest(name="projects/p"), metadata=auth(KEY_A))
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await stub.GetProject(pb.GetProjectRequest(name="projects/p"), metadata=auth(KEY_A))
+            # another key has its own bucket
+            await stub.GetProject(pb.GetProjectRequest(name="projects/p"), metadata=auth(KEY_B))
+    finally:
+        await running.stop(0)
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert reason_of(caught.value) == "RATE_LIMITED"
+    details = details_of(caught.value)
+    assert 0 < details["RetryInfo"].retry_delay.ToNanoseconds() <= 1_000_000_000
+    assert details["QuotaFailure"].violations[0].subject == "api_key:a"
+
+
+async def _open_stream(stub, key):
+    """A download the upstream keeps open; returns once it is established."""
+    call = stub.DownloadBlob(pb.DownloadBlobRequest(name="projects/p/blobs/hang"), metadata=auth(key))
+    first = await asyncio.wait_for(call.read(), 10)
+    if first is grpc.aio.EOF:
+        await call  # raises the call's error
+    return call
+
+
+async def test_concurrent_streams_per_key_are_limited_and_released(upstream, tmp_path):
+    running = await start_gateway(upstream.port, tmp_path, max_streams_per_key=2)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.StorageServiceStub(channel)
+            first, second = await _open_stream(stub, KEY_A), await _open_stream(stub, KEY_A)
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await _open_stream(stub, KEY_A)
+            other_key = await _open_stream(stub, KEY_B)  # counted per key
+            # a client-streaming call counts as a stream too
+            with pytest.raises(grpc.aio.AioRpcError) as upload_refused:
+                await stub.UploadBlob(iter([pb.UploadBlobRequest(chunk=b"x")]), metadata=auth(KEY_A))
+            # unary calls are not streams
+            await stub.GetProject(pb.GetProjectRequest(name="projects/p"), metadata=auth(KEY_A))
+            first.cancel()
+            reopened = None
+            for _ in range(100):  # the slot frees once the gateway has seen the cancel
+                try:
+                    reopened = await _open_stream(stub, KEY_A)
+                    break
+                except grpc.aio.AioRpcError as error:
+                    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                    await asyncio.sleep(0.05)
+            for call in (second, other_key, reopened):
+                if call is not None:
+                    call.cancel()
+    finally:
+        await running.stop(0)
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert reason_of(caught.value) == "TOO_MANY_STREAMS"
+    details = details_of(caught.value)
+    assert details["RetryInfo"].retry_delay.ToNanoseconds() > 0
+    assert details["QuotaFailure"].violations[0].subject == "api_key:a"
+    assert upload_refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert reopened is not None
+
+
+async def test_finished_and_failed_streams_give_their_slot_back(upstream, tmp_path):
+    running = await start_gateway(upstream.port, tmp_path, max_streams_per_key=1)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.StorageServiceStub(channel)
+            for _ in range(3):
+                assert len([c async for c in stub.DownloadBlob(pb.DownloadBlobRequest(length=2), metadata=auth(KEY_A))]) == 2
+                with pytest.raises(grpc.aio.AioRpcError):
+                    async for _ in stub.DownloadBlob(pb.DownloadBlobRequest(name="projects/p/blobs/fail", length=1), metadata=auth(KEY_A)):
+                        pass
+                blob = await stub.UploadBlob(iter([pb.UploadBlobRequest(chunk=b"xy")]), metadata=auth(KEY_A))
+                assert blob.size_bytes == 2
+    finally:
+        await running.stop(0)
