@@ -479,7 +479,7 @@ def string_fields(descriptor: Descriptor, max_depth: int = 4, prefix: str = "") 
         if _is_map(field):
             continue
         if field.type == FieldDescriptor.TYPE_STRING:
-            found.append((path, field))
+            found.append((path + ("[]" if field.is_repeated else ""), field))
         elif field.type == FieldDescriptor.TYPE_MESSAGE and max_depth > 0:
             if field.message_type.full_name.startswith("google."):
                 continue
