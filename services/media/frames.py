@@ -144,8 +144,10 @@ async def _current_references(context: TaskContext, project: str, plan_asset: st
     return found
 
 
-def _references_in_frame(target: RenderTarget, shot: planner_pb2.Shot | None, index: PlanIndex,
-                         current: dict[tuple[str, str], str]) -> list[str]:
+def _reference_keys(target: RenderTarget, shot: planner_pb2.Shot | None,
+                    index: PlanIndex) -> list[tuple[str, str]]:
+    """(image type, id) of the reference images of what is in a shot's
+    frame: its characters, its scene's location and the style frame."""
     if target.kind is not TargetKind.SHOT_FRAME or shot is None:
         return []
     keys = [(TargetKind.CHARACTER_REFERENCE.value, character) for character in shot.character_ids]
@@ -153,7 +155,22 @@ def _references_in_frame(target: RenderTarget, shot: planner_pb2.Shot | None, in
     if scene is not None and scene.location_id:
         keys.append((TargetKind.LOCATION_REFERENCE.value, scene.location_id))
     keys.append((TargetKind.STYLE_FRAME.value, STYLE_FRAME_ID))
-    return [current[key] for key in keys if key in current]
+    return keys
+
+
+def _references_in_frame(target: RenderTarget, shot: planner_pb2.Shot | None, index: PlanIndex,
+                         current: dict[tuple[str, str], str],
+                         made_here: dict[tuple[str, str], str]) -> tuple[list[str], tuple[str, ...]]:
+    """The frame's reference images: revisions stored before this job, and
+    keys of the items of this job that make newer ones (their outputs become
+    parents when the frame is stored)."""
+    earlier, items = [], []
+    for key in _reference_keys(target, shot, index):
+        if key in made_here:
+            items.append(made_here[key])
+        elif key in current:
+            earlier.append(current[key])
+    return earlier, tuple(items)
 
 
 async def prepare_frames(context: TaskContext, job: Job) -> list[ItemPlan]:
@@ -174,6 +191,8 @@ async def prepare_frames(context: TaskContext, job: Job) -> list[ItemPlan]:
         prompts = await asyncio.gather(*(prompt_for(target) for target in targets))
     index = PlanIndex(plan)
     shots = {shot.id: shot for shot in shot_plan.shots}
+    made_here = {(target.kind.value, target.id): target.key for target in targets
+                 if target.kind is not TargetKind.SHOT_FRAME}
     items = []
     for target, prompt in zip(targets, prompts):
         shot = shots.get(target.id) if target.kind is TargetKind.SHOT_FRAME else None
@@ -181,14 +200,15 @@ async def prepare_frames(context: TaskContext, job: Job) -> list[ItemPlan]:
         work = parameters.request(prompt.positive, prompt.negative,
                                   aspect_ratio=prompt.aspect_ratio or plan.bible.aspect_ratio, seed=seed,
                                   panel=panel_for_target(target, index, shots))
-        parents = labels.project_parents(job.project, [shot_plan.revision], prompt.reference_revisions,
-                                         _references_in_frame(target, shot, index, current))
+        earlier, parent_items = _references_in_frame(target, shot, index, current, made_here)
+        parents = labels.project_parents(job.project, [shot_plan.revision], prompt.reference_revisions, earlier)
         output = labels.plan_image_target(
             target, shot_plan_revision=shot_plan.revision, plan_revision=shot_plan.plan_revision,
             scene_id=shot.scene_id if shot else "", parents=parents,
             extra_labels={labels.ASPECT_RATIO: work.aspect_ratio, labels.OUTPUT_FORMAT: work.output_format,
                           labels.SEED: str(seed), labels.JOB: job.job_id},
             message=f"{target.kind.value.lower().replace('_', ' ')} {target.id}: {prompt.positive}",
+            parent_items=parent_items,
         )
         items.append(PlannedItem(target.key, work, with_prompt(output, prompt)))
     return await context.planned(job, items)

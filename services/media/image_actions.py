@@ -166,10 +166,22 @@ def _local_prompt(base: planner_pb2.RenderPrompt, delta: planner_pb2.EditDelta |
         additions = [*delta.prompt_additions, *delta.emphasize_elements, *delta.add_elements]
         if delta.summary or delta.feedback:
             additions.append(f"Change: {delta.summary or delta.feedback}")
-        prompt.positive = ". ".join(part for part in (base.positive, *additions) if part)[:4000]
-        prompt.negative = ", ".join(part for part in (base.negative, *delta.negative_additions, *delta.remove_elements)
-                                    if part)[:4000]
+        prompt.positive = ". ".join(_distinct(base.positive, *additions))[:4000]
+        prompt.negative = ", ".join(_distinct(base.negative, *delta.negative_additions, *delta.remove_elements))[:4000]
     return prompt
+
+
+def _distinct(*parts: str) -> list[str]:
+    """Non-empty ``parts`` without repeats (case-insensitive), in order: the
+    planner's delta can name an element both as an addition and to add."""
+    seen: set[str] = set()
+    kept = []
+    for part in parts:
+        text = part.strip()
+        if text and text.lower() not in seen:
+            seen.add(text.lower())
+            kept.append(text)
+    return kept
 
 
 def _output_target(job: Job, source: _Source, work: ImageRequest, prompt: planner_pb2.RenderPrompt,

@@ -66,6 +66,7 @@ def plan_image_target(
     parents: tuple[str, ...],
     extra_labels: Mapping[str, str],
     message: str,
+    parent_items: tuple[str, ...] = (),
 ) -> OutputTarget:
     """Where a frames job stores the image of ``target``."""
     shot_plan_asset, plan_asset = asset_of(shot_plan_revision), asset_of(plan_revision)
@@ -88,7 +89,7 @@ def plan_image_target(
     labels = {**asset_labels, SHOT_PLAN_REVISION: shot_plan_revision, PLAN_REVISION: plan_revision, **extra_labels}
     return OutputTarget(asset_id=asset_id, asset_kind=storage_pb2.ASSET_KIND_IMAGE, display_name=display,
                         asset_labels={k: v for k, v in asset_labels.items() if v}, labels={k: v for k, v in labels.items() if v},
-                        parents=parents, message=message[:2000], role="image")
+                        parents=parents, message=message[:2000], role="image", parent_items=parent_items)
 
 
 def shot_clip_asset(shot_plan_revision: str, shot_id: str) -> str:

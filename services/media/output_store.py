@@ -7,6 +7,11 @@ Idempotent per (job, item): blobs are content-addressed and the revision is
 created with ``output_request_id(job, item)``, so storing again after a
 restart returns the revision stored the first time.
 
+Parents may include outputs of other items of the same job
+(``OutputTarget.parent_items``): storing waits, bounded, until those items
+have ended (they come earlier in the job's item order, so they hold their
+slots first) and links the ones that succeeded.
+
 A task output with several files (a storyboard export) lists the others in
 ``RenderOutput.extra["files"]`` as JSON ``[{"role", "path", "media_type"}]``;
 each must lie in the directory of the main file.
@@ -14,8 +19,10 @@ each must lie in the directory of the main file.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from pathlib import Path
 
 from google.protobuf import json_format
@@ -34,6 +41,8 @@ from services.storage.storage_client import StorageClient
 _LOGGER = logging.getLogger(__name__)
 
 FILES_EXTRA = "files"
+PARENT_ITEM_WAIT_SECONDS = 300.0
+PARENT_ITEM_POLL_SECONDS = 0.05
 _REVISION_FACTS = ("seed", "width", "height", "duration_seconds", "frames", "fps", "camera_movement")
 
 
@@ -62,6 +71,7 @@ class OutputStore:
     async def __call__(self, job: Job, item: JobItem, output: RenderOutput) -> str:
         target = await self._targets.get(job.job_id, item.key)
         project = project_name(job.project)
+        parents = list(dict.fromkeys([*target.parents, *await same_job_outputs(job, target.parent_items)]))
         with acting_for(job), translated("storage"):
             blobs = []
             for role, path, media_type in output_files(output, target.role):
@@ -75,13 +85,33 @@ class OutputStore:
                 asset.name,
                 _payload(target.payload),
                 blobs=blobs,
-                parents=list(target.parents),
+                parents=parents,
                 message=target.message,
                 labels=_labels(target.labels, output),
                 request_id=output_request_id(job, item),
             )
         _LOGGER.info("job %s item %s stored as %s", job.job_id, item.key, revision.name)
         return revision.name
+
+
+async def same_job_outputs(job: Job, keys, wait_seconds: float = PARENT_ITEM_WAIT_SECONDS) -> list[str]:
+    """Output revisions of the items ``keys`` of ``job`` (the engine's live
+    job), once each has ended; an item that failed, or has not ended within
+    ``wait_seconds``, is left out."""
+    wanted = set(keys)
+    if not wanted:
+        return []
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        items = [item for item in job.items if item.key in wanted]
+        if all(item.state.is_terminal for item in items) or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(PARENT_ITEM_POLL_SECONDS)
+    late = [item.key for item in items if not item.state.is_terminal]
+    if late:
+        _LOGGER.warning("job %s: items %s had not ended in %.0fs; not linked as parents", job.job_id, late,
+                        wait_seconds)
+    return [item.output_revision for item in items if item.output_revision]
 
 
 def _payload(text: str) -> planner_pb2.RenderPrompt | None:

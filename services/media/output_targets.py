@@ -55,6 +55,10 @@ class OutputTarget:
     payload: str = ""
     """A ``previs.planner.v1.RenderPrompt`` as JSON (what was rendered), or
     empty; stored as the revision's payload."""
+    parent_items: Sequence[str] = ()
+    """Keys of items of the same job whose outputs are parents too (a shot
+    frame of a project-scope job links to the references made beside it);
+    resolved when the output is stored."""
 
     def to_json(self) -> str:
         return json.dumps(
@@ -68,6 +72,7 @@ class OutputTarget:
                 "message": self.message,
                 "role": self.role,
                 "payload": self.payload,
+                "parent_items": list(dict.fromkeys(self.parent_items)),
             },
             sort_keys=True,
         )
@@ -85,6 +90,7 @@ class OutputTarget:
             message=data.get("message", ""),
             role=data.get("role", "image"),
             payload=data.get("payload", ""),
+            parent_items=tuple(data.get("parent_items", ())),
         )
 
 

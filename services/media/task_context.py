@@ -12,7 +12,7 @@ downloads inputs, decides the output targets and returns the items).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -52,11 +52,7 @@ class PlannedItem:
 def with_prompt(target: OutputTarget, prompt: planner_pb2.RenderPrompt) -> OutputTarget:
     """``target`` carrying the render prompt, stored as the revision's
     payload (edits and regenerations rebuild from it)."""
-    return OutputTarget(
-        asset_id=target.asset_id, asset_kind=target.asset_kind, display_name=target.display_name,
-        asset_labels=target.asset_labels, labels=target.labels, parents=target.parents, message=target.message,
-        role=target.role, payload=json_format.MessageToJson(prompt, indent=None),
-    )
+    return replace(target, payload=json_format.MessageToJson(prompt, indent=None))
 
 
 class TaskContext:
