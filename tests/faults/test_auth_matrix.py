@@ -234,7 +234,8 @@ async def tenants(tmp_path, monkeypatch):
     monkeypatch.setenv("PREVIS_GATEWAY_API_KEYS", json.dumps(revoked))
     from gateway.settings import GatewaySettings
 
-    assert [e.id for e in GatewaySettings().api_keys if e.revoked] == ["a-old"]  # the revoked key is configured
+    configured = GatewaySettings(internal_token="t").api_keys
+    assert [e.id for e in configured if e.revoked] == ["a-old"]  # the revoked key is really in the settings
     async with in_process_suite(tmp_path) as suite:
         async with grpc.aio.insecure_channel(suite.address("gateway")) as channel:
             a = await make_resources(channel, "tenant-a", TENANT_A_KEY)
