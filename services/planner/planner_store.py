@@ -6,8 +6,8 @@ planner message (``Script``, ``Plan``, ``ShotPlan``...) packed in an
 ``Any``, and each revision names the revisions it was made from as its
 lineage parents. Everything goes through the storage service's typed
 client; storage failures come back as domain errors
-(:mod:`storage_errors`), so NOT_FOUND, ABORTED and UNAVAILABLE reach the
-planner's caller unchanged.
+(:mod:`services.runtime.upstream_errors`), so NOT_FOUND, ABORTED and
+UNAVAILABLE reach the planner's caller unchanged.
 
 Idempotency: every write carries a request id. Storage answers a repeated
 ``(asset, request_id)`` with the original revision, and a repeated
@@ -42,7 +42,7 @@ from services.planner.continuity import ContinuityReport
 from services.planner.plan import Plan
 from services.planner.plan_protos import to_message, to_model
 from services.planner.shot_plan import ShotPlan
-from services.planner.storage_errors import storage_errors
+from services.runtime.upstream_errors import translated
 from services.runtime.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
 from services.runtime.request_context import current_identity
 from services.runtime.resource_names import (
@@ -150,7 +150,7 @@ class PlannerStore:
             asset_id=asset_id,
             request_id=request_id,
         )
-        with storage_errors():
+        with translated("storage"):
             return await self._client.stub.CreateAsset(request)
 
     async def asset_for_output(
@@ -163,13 +163,13 @@ class PlannerStore:
             return await self.create_asset(project, kind, request_id=request_id, display_name=display_name)
         if not is_valid_id(ASSET_ID, asset_id):
             raise InvalidArgument.for_field(field, f"{asset_id[:80]!r} must match {ASSET_ID}", "INVALID_NAME")
-        with storage_errors():
+        with translated("storage"):
             asset = await self._client.ensure_asset(project, asset_id, kind, display_name=display_name[:200])
         require_kind(asset, kind, field)
         return asset
 
     async def get_asset(self, name: str) -> storage_pb2.Asset:
-        with storage_errors():
+        with translated("storage"):
             return await self._client.stub.GetAsset(storage_rpc.GetAssetRequest(name=name))
 
     async def keyed_asset(self, project: str, kind: int, key: str, *, display_name: str, labels: Mapping[str, str]) -> str:
@@ -195,7 +195,7 @@ class PlannerStore:
         known = self._known_assets.get(cache_key)
         if known is not None:
             return known
-        with storage_errors():
+        with translated("storage"):
             asset = await self._client.ensure_asset(
                 project, TRACE_ASSET_ID, storage_pb2.ASSET_KIND_LLM_TRACE, display_name="LLM calls of the planner"
             )
@@ -221,7 +221,7 @@ class PlannerStore:
         expectation is stale, unless the write is a retry of one that
         already landed: then the original revision."""
         try:
-            with storage_errors():
+            with translated("storage"):
                 if not expected_etag:
                     return await self._client.append_revision(
                         asset, payload, blobs=blobs, parents=list(dict.fromkeys(parents)), message=message,
@@ -259,7 +259,7 @@ class PlannerStore:
             candidates = list(range(head, max(0, head - MAX_RETRY_LOOKBACK), -1))
         for number in candidates:
             try:
-                with storage_errors():
+                with translated("storage"):
                     revision = await self._client.get_revision(f"{asset}/revisions/{number}")
             except NotFound:
                 continue
@@ -271,7 +271,7 @@ class PlannerStore:
         """The revision ``name`` (a number or ``latest``) and its payload,
         which must be a ``message_type``."""
         parse_revision(name, field)
-        with storage_errors():
+        with translated("storage"):
             revision = await self._client.get_revision(name)
         try:
             return revision, self._client.payload(revision, message_type)
@@ -352,20 +352,20 @@ class PlannerStore:
         return value
 
     async def list_revisions(self, asset: str, *, page_size: int, page_token: str) -> storage_rpc.ListRevisionsResponse:
-        with storage_errors():
+        with translated("storage"):
             return await self._client.stub.ListRevisions(
                 storage_rpc.ListRevisionsRequest(parent=asset, page_size=page_size, page_token=page_token)
             )
 
     async def get_revision(self, name: str, field: str) -> storage_pb2.Revision:
         parse_revision(name, field)
-        with storage_errors():
+        with translated("storage"):
             return await self._client.get_revision(name)
 
     async def newest_shot_plan_of(self, plan_revision: str) -> ShotPlan | None:
         """The newest shot plan made from ``plan_revision`` (a lineage
         child, or the repair of one), or None."""
-        with storage_errors():
+        with translated("storage"):
             walk = await self._client.stub.WalkLineage(
                 storage_rpc.WalkLineageRequest(
                     name=plan_revision, direction=storage_rpc.LINEAGE_DIRECTION_DESCENDANTS, max_depth=2, page_size=1000
@@ -383,12 +383,12 @@ class PlannerStore:
         return await self.read_shot_plan(newest.name, "plan_revision")
 
     async def get_project(self, project: str) -> storage_pb2.Project:
-        with storage_errors():
+        with translated("storage"):
             return await self._client.stub.GetProject(storage_rpc.GetProjectRequest(name=project))
 
     # ------------------------------------------------------------ blobs
     async def get_blob(self, name: str) -> storage_pb2.Blob:
-        with storage_errors():
+        with translated("storage"):
             return await self._client.stub.GetBlob(storage_rpc.GetBlobRequest(name=name))
 
     async def upload_bytes(self, project: str, content: bytes, media_type: str) -> storage_pb2.Blob:
@@ -397,7 +397,7 @@ class PlannerStore:
         with tempfile.TemporaryDirectory(prefix="previs-planner-") as folder:
             path = Path(folder) / "upload"
             await asyncio.to_thread(path.write_bytes, content)
-            with storage_errors():
+            with translated("storage"):
                 return await self._client.upload_file(project, path, media_type)
 
 
