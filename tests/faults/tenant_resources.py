@@ -41,6 +41,7 @@ class TenantResources:
     names: dict[str, str] = field(default_factory=dict)
     missing_kinds: dict[str, str] = field(default_factory=dict)  # kind -> why it fell back
     blob_content: bytes = b""
+    ids: dict[str, str] = field(default_factory=dict)  # ids inside resources (a plan's character), not names
 
     def all_names(self) -> list[str]:
         return sorted(set(self.names.values()))

@@ -23,21 +23,17 @@ from __future__ import annotations
 import collections
 import copy
 import hashlib
-from typing import Callable
-
 import grpc
 import pytest
-from google.protobuf import field_mask_pb2, struct_pb2
 from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 
 from gateway.api_keys import hash_key
-from gateway.routes import PUBLIC_SERVICES, build_routes
-from previs.media.v1 import media_pb2
-from previs.planner.v1 import planner_pb2
-from previs.storage.v1 import storage_pb2, storage_service_pb2 as spb
+from gateway.routes import PUBLIC_SERVICES
+from previs.storage.v1 import storage_service_pb2 as spb
+from tests.faults.base_requests import base_request, exposed_methods, note_character
 from tests.faults.known_defects import MEDIA_UNCHECKED_PARENT
-from tests.faults.message_strategies import is_name_field, message_class, public_services, set_string_at, string_fields
+from tests.faults.message_strategies import is_name_field, set_string_at, string_fields
 from tests.faults.outcomes import Caller, Outcome, bearer
 from tests.faults.tenant_resources import TenantResources, make_resources
 from tests.suite import TENANT_A_KEY, TENANT_B_KEY, in_process_suite
@@ -54,117 +50,13 @@ CREDENTIALS = {
 }
 OPEN_BY_DESIGN = ("grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection")
 
-Names = dict[str, str]
 # CreateProject's only name field is the new project's (output-only) name: a
 # project made with B's key is B's own (the snapshot and _shows check that).
 NAMES_IGNORED = {"CreateProject"}
 
 
-def _mask(*paths: str) -> field_mask_pb2.FieldMask:
-    return field_mask_pb2.FieldMask(paths=list(paths))
-
-
-def _value(text: str) -> struct_pb2.Value:
-    return struct_pb2.Value(string_value=text)
-
-
-# Requests that get past validation to the name lookup. Name fields are
-# overwritten by the probes; the other names here are tenant A's resources
-# of the kind the field needs. Methods not listed start from an empty request.
-BASES: dict[str, Callable[[Names], Message | list]] = {
-    "UpdateProject": lambda n: spb.UpdateProjectRequest(project=storage_pb2.Project(name=n["project"], title="t"), update_mask=_mask("title")),
-    "CreateAsset": lambda n: spb.CreateAssetRequest(parent=n["project"], asset=storage_pb2.Asset(kind=storage_pb2.ASSET_KIND_PLAN)),
-    "UpdateAsset": lambda n: spb.UpdateAssetRequest(asset=storage_pb2.Asset(name=n["asset"], display_name="d"), update_mask=_mask("display_name")),
-    "CreateRevision": lambda n: spb.CreateRevisionRequest(parent=n["asset"], revision=storage_pb2.Revision(message="m")),
-    "ReviewRevision": lambda n: spb.ReviewRevisionRequest(name=n["revision"], status=storage_pb2.REVIEW_STATUS_ACCEPTED),
-    "WalkLineage": lambda n: spb.WalkLineageRequest(name=n["head_revision"], direction=1),
-    "UploadBlob": lambda n: [
-        spb.UploadBlobRequest(header=spb.UploadBlobHeader(parent=n["project"], media_type="text/plain")),
-        spb.UploadBlobRequest(chunk=b"probe"),
-    ],
-}
-
-
-def _planner_bases() -> None:
-    from previs.planner.v1 import planner_service_pb2 as ppb
-
-    BASES.update(
-        {
-            "CreateScript": lambda n: ppb.CreateScriptRequest(parent=n["project"], script=planner_pb2.Script(content="INT. ROOM - DAY\n\nA lamp.\n")),
-            "UpdateScript": lambda n: ppb.UpdateScriptRequest(
-                script=planner_pb2.Script(name=n["script"], content="INT. ROOM - NIGHT\n\nA lamp.\n"), update_mask=_mask("content")
-            ),
-            "GeneratePlan": lambda n: ppb.GeneratePlanRequest(
-                parent=n["project"], screenplay=planner_pb2.ScreenplayBrief(script_revision=n["script_revision"]), offline=True
-            ),
-            "PatchPlan": lambda n: ppb.PatchPlanRequest(
-                plan_revision=n["plan_revision"], patches=[planner_pb2.PlanPatch(path="bible.look.lighting", op=1, value=_value("low key"))]
-            ),
-            "GenerateShotPlan": lambda n: ppb.GenerateShotPlanRequest(plan_revision=n["plan_revision"], offline=True),
-            "InterpretFeedback": lambda n: ppb.InterpretFeedbackRequest(image_revision=n["image_revision"], feedback="wider", offline=True),
-            "BuildRenderPrompt": lambda n: ppb.BuildRenderPromptRequest(
-                plan_revision=n["plan_revision"], shot_plan_revision=n["shot_plan_revision"], style_frame=True
-            ),
-        }
-    )
-
-
-def _media_bases() -> None:
-    from previs.media.v1 import media_service_pb2 as mpb
-
-    BASES.update(
-        {
-            "GenerateImage": lambda n: mpb.GenerateImageRequest(parent=n["project"], spec=media_pb2.ImageSpec(prompt="a lamp")),
-            "EditImage": lambda n: mpb.EditImageRequest(
-                parent=n["project"], spec=media_pb2.ImageEditSpec(source_revision=n["image_revision"], feedback="brighter")
-            ),
-            "RegenerateImage": lambda n: mpb.RegenerateImageRequest(
-                parent=n["project"], spec=media_pb2.ImageRegenerateSpec(source_revision=n["image_revision"])
-            ),
-            "GenerateVideo": lambda n: mpb.GenerateVideoRequest(parent=n["project"], spec=media_pb2.VideoSpec(prompt="a lamp")),
-            "GenerateCharacterReference": lambda n: mpb.GenerateCharacterReferenceRequest(
-                parent=n["project"],
-                spec=media_pb2.CharacterReferenceSpec(
-                    character=media_pb2.CharacterRef(plan_revision=n["plan_revision"], character_id=n["character_id"])
-                ),
-            ),
-            "GenerateFrames": lambda n: mpb.GenerateFramesRequest(
-                parent=n["project"], spec=media_pb2.FramesSpec(shot_plan_revision=n["shot_plan_revision"])
-            ),
-            "RenderAnimatic": lambda n: mpb.RenderAnimaticRequest(
-                parent=n["project"], spec=media_pb2.AnimaticSpec(shot_plan_revision=n["shot_plan_revision"], stills_only=True)
-            ),
-            "ExportStoryboard": lambda n: mpb.ExportStoryboardRequest(
-                parent=n["project"], spec=media_pb2.StoryboardExportSpec(shot_plan_revision=n["shot_plan_revision"])
-            ),
-        }
-    )
-
-
-_planner_bases()
-_media_bases()
-
-
-def exposed_methods() -> list[MethodDescriptor]:
-    """Every method the gateway routes, from its own route table."""
-    routes = build_routes({service: "upstream" for service in PUBLIC_SERVICES}, PUBLIC_SERVICES)
-    methods = {f"/{m.containing_service.full_name}/{m.name}": m for s in public_services() for m in s.methods}
-    assert set(routes) == set(methods), "the gateway routes a service this test does not know"
-    return [methods[path] for path in sorted(routes)]
-
-
 def name_paths(method: MethodDescriptor) -> list[str]:
     return [path for path, field in string_fields(method.input_type) if is_name_field(field)]
-
-
-def _base(method: MethodDescriptor, made: TenantResources) -> Message | list:
-    make = BASES.get(method.name)
-    if make is None:
-        return message_class(method.input_type)()
-    try:
-        return make({**made.names, **getattr(made, "ids", {})})
-    except (KeyError, ValueError, AttributeError) as missing:
-        pytest.fail(f"base request of {method.name}: {missing!r}")
 
 
 def _with_name(base: Message | list, path: str, name: str) -> Message | list:
@@ -216,15 +108,6 @@ async def _snapshot(channel: grpc.aio.Channel, made: TenantResources) -> str:
     return digest.hexdigest()
 
 
-async def _note_character(channel: grpc.aio.Channel, made: TenantResources) -> None:
-    """Adds a character id of the tenant's plan to its names (not a name
-    itself: bases use it, probes do not)."""
-    from previs.planner.v1 import planner_service_pb2 as ppb, planner_service_pb2_grpc as pgrpc
-
-    plan = await pgrpc.PlannerServiceStub(channel).GetPlan(ppb.GetPlanRequest(name=made.names["plan_revision"]), metadata=bearer(made.key))
-    made.ids = {"character_id": plan.characters[0].id}
-
-
 @pytest.fixture
 async def tenants(tmp_path, monkeypatch):
     monkeypatch.setenv("PREVIS_GATEWAY_RATE_LIMIT_PER_SECOND", "0")
@@ -241,7 +124,7 @@ async def tenants(tmp_path, monkeypatch):
             a = await make_resources(channel, "tenant-a", TENANT_A_KEY)
             b = await make_resources(channel, "tenant-b", TENANT_B_KEY)
             assert not {k for k in a.missing_kinds if k != "trace_revision"}, a.missing_kinds
-            await _note_character(channel, a)
+            await note_character(channel, a)
             yield channel, a, b
 
 
@@ -252,7 +135,7 @@ async def test_every_method_rejects_missing_empty_wrong_and_revoked_keys(tenants
     wrong: list[str] = []
     methods = exposed_methods()
     for method in methods:
-        base = _base(method, a)
+        base = base_request(method, a)
         for case, metadata in CREDENTIALS.items():
             outcome = await Caller(channel, metadata).call(method, base, timeout=10)
             answers[(case, outcome.code.name, outcome.reason)] += 1
@@ -297,7 +180,7 @@ async def test_another_tenants_key_finds_nothing_of_tenant_a(tenants):
     methods = _order(exposed_methods())
     with_names = [m for m in methods if name_paths(m)]
     for method in with_names:
-        base = _base(method, a)
+        base = base_request(method, a)
         for path in name_paths(method):
             for name in a.all_names():
                 request = _with_name(base, path, name)
@@ -346,6 +229,6 @@ async def test_media_checks_the_parent_project(tenants):
     methods = {m.name: m for m in exposed_methods()}
     answers = {}
     for name in sorted(MEDIA_UNCHECKED_PARENT):
-        request = _base(methods[name], a)
+        request = base_request(methods[name], a)
         answers[name] = (await caller.call(methods[name], request, timeout=10)).code
     assert answers == {name: grpc.StatusCode.NOT_FOUND for name in MEDIA_UNCHECKED_PARENT}, answers
