@@ -20,7 +20,9 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import os
 import random
+import uuid
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +46,15 @@ from services.media.panels import render_panel, spec_for_prompt
 from services.runtime.errors import Cancelled, Internal, InvalidArgument
 
 _LOGGER = logging.getLogger(__name__)
+
+# imageio-ffmpeg starts ffmpeg with ``preexec_fn=os.setpgrp`` unless this is
+# set, which makes CPython fork() (not vfork/posix_spawn) and run gRPC's
+# fork handlers in the child of a process full of gRPC threads: under load
+# the child then fails before exec ("epoll_wait error: Bad file descriptor")
+# and a good clip fails its check ("Could not load meta information"), or
+# the fork hangs (imageio-ffmpeg #58). Every ffmpeg this process starts
+# through imageio-ffmpeg (renders and output checks) reads it per call.
+os.environ.setdefault("IMAGEIO_FFMPEG_NO_PREVENT_SIGINT", "1")
 
 BACKEND_NAME = "local"
 IMAGE_MODEL = "local-panels-v1"
@@ -96,7 +107,8 @@ class LocalBackend:
                 raise Cancelled("image rendering was cancelled", reason="CANCELLED")
             out_dir.mkdir(parents=True, exist_ok=True)
             save_options = {"quality": 92} if pil_format == "JPEG" else {"optimize": False}
-            panel.save(path, pil_format, **save_options)
+            with _written_atomically(path) as part:
+                panel.save(part, pil_format, **save_options)
             report(1.0, "panel rendered")
 
         await self._run(work, progress)
@@ -125,9 +137,14 @@ class LocalBackend:
             def frames_done(done: int, total: int) -> None:
                 report(1.0 if done >= total else 0.05 + 0.95 * done / total, f"encoding frame {done}/{total}")
 
-            return render_camera_move(still, path, size, movement, request.duration_seconds, encoder,
-                                      screen_direction=spec.screen_direction, seed=seed,
-                                      on_progress=frames_done, cancel=cancel)
+            # The encoder writes a file of its own that is renamed into place
+            # when complete: an ffmpeg orphaned by a killed media process
+            # finishes its file on stdin EOF, and must not write over the
+            # render of the restarted process.
+            with _written_atomically(path) as part:
+                return render_camera_move(still, part, size, movement, request.duration_seconds, encoder,
+                                          screen_direction=spec.screen_direction, seed=seed,
+                                          on_progress=frames_done, cancel=cancel)
 
         frames = await self._run(work, progress)
         return RenderOutput(path=path, media_type="video/mp4", backend=BACKEND_NAME, model=VIDEO_MODEL,
@@ -241,6 +258,19 @@ def _request_digest(request: ImageRequest | VideoRequest) -> str:
         if request.reference_image is not None:
             parts.append(_file_digest(request.reference_image))
     return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+@contextlib.contextmanager
+def _written_atomically(path: Path):
+    """A unique temporary path beside ``path`` (same suffix, so encoders
+    pick the same format), renamed to ``path`` when the block succeeds and
+    removed when it fails."""
+    part = path.with_name(f".{path.stem}-{uuid.uuid4().hex}.part{path.suffix}")
+    try:
+        yield part
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def _file_digest(path: Path) -> str:
