@@ -28,7 +28,7 @@ from typing import Sequence
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from previs.storage.v1 import storage_service_pb2
+from previs.storage.v1 import storage_pb2, storage_service_pb2
 from services.media.caller_context import acting_for
 from services.media.job_events import watch_events
 from services.media.job_runner import JobRunner
@@ -95,13 +95,20 @@ class BudgetKeeper:
             await connection.run_sync(metadata.create_all)
 
     # ------------------------------------------------------------ check
-    async def check(self, project: str, estimate_usd: float) -> None:
+    async def project(self, project: str) -> storage_pb2.Project:
+        """The project as storage shows it to the caller (NOT_FOUND when it
+        does not exist or is another tenant's)."""
+        with translated("storage"):
+            return await self._storage.stub.GetProject(storage_service_pb2.GetProjectRequest(name=project_name(project)))
+
+    async def check(self, project: str, estimate_usd: float, found: storage_pb2.Project | None = None) -> None:
         """RESOURCE_EXHAUSTED when ``estimate_usd`` more would exceed the
-        project's budget (0 means no budget)."""
+        project's budget (0 means no budget); ``found`` is the project if
+        the caller has just read it."""
         if estimate_usd <= 0:
             return
-        with translated("storage"):
-            found = await self._storage.stub.GetProject(storage_service_pb2.GetProjectRequest(name=project_name(project)))
+        if found is None:
+            found = await self.project(project)
         if found.budget_usd > 0 and found.spent_usd + estimate_usd > found.budget_usd + 1e-9:
             raise over_budget(project, estimate_usd, found.budget_usd, found.spent_usd)
 

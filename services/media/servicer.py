@@ -70,6 +70,7 @@ class MediaServicer(media_service_pb2_grpc.MediaServiceServicer):
         return job_protos.job_to_proto(await self._context.runner.get_job(request.name))
 
     async def ListJobs(self, request: pb.ListJobsRequest, context) -> pb.ListJobsResponse:
+        await self._context.visible_project(request.parent)
         page = await self._context.runner.list_jobs(
             request.parent,
             page_size=request.page_size,

@@ -20,6 +20,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from previs.planner.v1 import planner_pb2
+from previs.storage.v1 import storage_pb2
 from services.media import job_protos
 from services.media.backends.base import VideoRequest
 from services.media.budget import BudgetKeeper, planning_job
@@ -32,7 +33,7 @@ from services.media.jobs import ItemPlan, Job, JobKind, usd
 from services.media.output_checks import OutputLimits
 from services.media.output_targets import OutputTarget, TargetBook
 from services.media.planner_client import PlannerClient
-from services.runtime.errors import Internal
+from services.runtime.errors import FailedPrecondition, Internal
 from services.runtime.request_context import current_identity
 from services.runtime.resource_names import parse_project
 from services.storage.storage_client import StorageClient
@@ -117,10 +118,27 @@ class TaskContext:
             existing = await self.runner.store.find_by_request(current_identity().tenant, project, request_id)
             if existing is not None:
                 return existing
-        await self.budget.check(project, estimate_usd)
+        await self.budget.check(project, estimate_usd, await self.writable_project(project))
         return await self.runner.start_job(
             parent, kind, job_protos.spec_echo(spec), request_id=request_id, backend=backend
         )
+
+    async def writable_project(self, project: str) -> storage_pb2.Project:
+        """The project a job would store its outputs in: NOT_FOUND when the
+        caller cannot see it, FAILED_PRECONDITION when it is deleted (so no
+        job renders, maybe paid, what it could never store)."""
+        found = await self.budget.project(project)
+        if found.state == storage_pb2.Project.STATE_DELETED:
+            raise FailedPrecondition(f"project {found.name!r} is deleted and read-only", reason="PROJECT_DELETED",
+                                     metadata={"project": found.name})
+        return found
+
+    async def visible_project(self, parent: str) -> str:
+        """``parent``'s project id once the caller is known to see it
+        (NOT_FOUND otherwise, as for a project that does not exist)."""
+        project = parse_project(parent, "parent")
+        await self.budget.project(project)
+        return project
 
     async def planned(self, job: Job, items: Sequence[PlannedItem]) -> list[ItemPlan]:
         """Records where each item's output goes and hands the items to the

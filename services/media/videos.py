@@ -39,6 +39,8 @@ MAX_RULES_CHARS = 2000
 MAX_SECONDS = 60
 RESOLUTIONS = ("480p", "720p", "1080p")
 GENERATIVE_DURATIONS = (4, 6, 8)
+GENERATIVE_ASPECT_RATIOS = ("16:9", "9:16")
+GENERATIVE_RESOLUTIONS = ("720p", "1080p")
 ITEM_KEY = "output"
 
 
@@ -111,10 +113,32 @@ def _request(context: TaskContext, spec: media_pb2.VideoSpec, shot: _Shot | None
     )
 
 
+def _check_generative(context: TaskContext, spec: media_pb2.VideoSpec, backend: str) -> None:
+    """When only generative backends (Veo on Replicate or Gemini) may make
+    the clip, what they cannot make is the caller's mistake, answered at
+    once rather than as a failed job."""
+    candidates = context.candidates(VIDEO, backend)
+    if not candidates or "local" in candidates:
+        return
+    hint = "; BACKEND_LOCAL makes any"
+    if spec.HasField("duration"):
+        seconds = spec.duration.ToTimedelta().total_seconds()
+        if seconds not in GENERATIVE_DURATIONS:
+            raise InvalidArgument.for_field("spec.duration", f"Veo makes clips of 4, 6 or 8 s{hint}",
+                                            "UNSUPPORTED_DURATION")
+    if spec.aspect_ratio and spec.aspect_ratio not in GENERATIVE_ASPECT_RATIOS:
+        raise InvalidArgument.for_field("spec.aspect_ratio", f"Veo makes 16:9 or 9:16{hint}",
+                                        "UNSUPPORTED_ASPECT_RATIO")
+    if spec.resolution and spec.resolution not in GENERATIVE_RESOLUTIONS:
+        raise InvalidArgument.for_field("spec.resolution", f"Veo makes 720p or 1080p{hint}",
+                                        "UNSUPPORTED_RESOLUTION")
+
+
 async def start_video(context: TaskContext, parent: str, spec: media_pb2.VideoSpec, request_id: str) -> Job:
     project = parse_project(parent, "parent")
     _check_fields(spec, project)
     backend = backend_from_proto(spec.backend)
+    _check_generative(context, spec, backend)
     shot = await _load_shot(context, spec, project)
     for field in ("reference_image_revision", "last_frame_revision"):
         if getattr(spec, field):
