@@ -94,7 +94,11 @@ def _media_bases() -> None:
                 ),
             ),
             "GenerateFrames": lambda n: mpb.GenerateFramesRequest(
-                parent=n["project"], spec=media_pb2.FramesSpec(shot_plan_revision=n["shot_plan_revision"])
+                parent=n["project"],
+                spec=media_pb2.FramesSpec(
+                    shot_plan_revision=n["shot_plan_revision"],
+                    scope=media_pb2.FramesScope(type=media_pb2.FramesScope.TYPE_SHOT, shot_id=n["shot_id"]),
+                ),
             ),
             "RenderAnimatic": lambda n: mpb.RenderAnimaticRequest(
                 parent=n["project"], spec=media_pb2.AnimaticSpec(shot_plan_revision=n["shot_plan_revision"], stills_only=True)
@@ -128,9 +132,13 @@ def base_request(method: MethodDescriptor, made: TenantResources) -> Message | l
         pytest.fail(f"base request of {method.name}: {missing!r}")
 
 
-async def note_character(channel: grpc.aio.Channel, made: TenantResources) -> None:
-    """Notes a character id of the tenant's plan (bases use it)."""
+async def note_ids(channel: grpc.aio.Channel, made: TenantResources) -> None:
+    """Notes ids inside the tenant's plan and shot plan (a character, a
+    scene, a shot) that base requests use."""
     from previs.planner.v1 import planner_service_pb2 as ppb, planner_service_pb2_grpc as pgrpc
 
-    plan = await pgrpc.PlannerServiceStub(channel).GetPlan(ppb.GetPlanRequest(name=made.names["plan_revision"]), metadata=bearer(made.key))
+    stub = pgrpc.PlannerServiceStub(channel)
+    plan = await stub.GetPlan(ppb.GetPlanRequest(name=made.names["plan_revision"]), metadata=bearer(made.key))
+    shots = await stub.GetShotPlan(ppb.GetShotPlanRequest(name=made.names["shot_plan_revision"]), metadata=bearer(made.key))
     made.ids["character_id"] = plan.characters[0].id
+    made.ids["shot_id"] = shots.shots[0].id

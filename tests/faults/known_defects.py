@@ -1,8 +1,8 @@
 """Defects these tests found in code owned by other engineers, not fixed yet.
 
 Each has a dedicated test marked ``xfail(strict=True)`` (in
-test_hostile_inputs.py) that starts passing, and so fails, the day the
-owner fixes it; delete the entry here at the same time. The generated-input
+test_hostile_inputs.py and test_auth_matrix.py) that starts passing, and so
+fails, the day the owner fixes it; delete the entry here at the same time. The generated-input
 tests excuse a problem only when it matches an entry here exactly (method,
 the request shape, and the wrong answer), count it separately and print it,
 so a new defect still fails them.

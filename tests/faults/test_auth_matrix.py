@@ -31,7 +31,7 @@ from google.protobuf.message import Message
 from gateway.api_keys import hash_key
 from gateway.routes import PUBLIC_SERVICES
 from previs.storage.v1 import storage_service_pb2 as spb
-from tests.faults.base_requests import base_request, exposed_methods, note_character
+from tests.faults.base_requests import base_request, exposed_methods, note_ids
 from tests.faults.known_defects import MEDIA_UNCHECKED_PARENT
 from tests.faults.message_strategies import is_name_field, set_string_at, string_fields
 from tests.faults.outcomes import Caller, Outcome, bearer
@@ -124,7 +124,7 @@ async def tenants(tmp_path, monkeypatch):
             a = await make_resources(channel, "tenant-a", TENANT_A_KEY)
             b = await make_resources(channel, "tenant-b", TENANT_B_KEY)
             assert not {k for k in a.missing_kinds if k != "trace_revision"}, a.missing_kinds
-            await note_character(channel, a)
+            await note_ids(channel, a)
             yield channel, a, b
 
 
