@@ -23,6 +23,7 @@ a run is reproducible and CI stays stable.
 from __future__ import annotations
 
 import asyncio
+import copy
 import math
 import os
 import random
@@ -32,11 +33,20 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from hypothesis.errors import HypothesisWarning
 
 from previs.storage.v1 import storage_service_pb2
-from tests.faults.message_strategies import CANARY_NAME, MessageStrategies, public_services, unparsable_bytes
+from tests.faults.base_requests import base_request, note_ids
+from tests.faults.message_strategies import (
+    CANARY_NAME,
+    MessageStrategies,
+    is_name_field,
+    public_services,
+    set_string_at,
+    string_fields,
+    unparsable_bytes,
+)
 from tests.faults.outcomes import Caller, Tally, bearer, internal
 from tests.faults.tenant_resources import latest, make_resources, note_planner_revisions
 from tests.suite import INTERNAL_TOKEN, TENANT_A_KEY, TENANT_B_KEY, in_process_suite
@@ -98,11 +108,19 @@ async def _fuzz(suite, service_name: str, tmp_path: Path) -> Tally:
         names = [*own.all_names(), *other.all_names()]
         names += [latest(name) for name in names if "/revisions/" in name]
         note_planner_revisions(own, other)
+        await note_ids(channel, own)
         strategies = MessageStrategies(names=names)
         per_method = math.ceil(REQUESTS_PER_SERVICE / len(service.methods))
         work = []
         for method in service.methods:
             strategy = strategies.request_stream(method) if method.client_streaming else strategies.request(method)
+            # Half from scratch, half a request that gets past validation
+            # with generated fields merged over it (reaches deeper code).
+            base = base_request(method, own)
+            over_base = st.tuples(strategy, st.integers(0, 2)).map(
+                lambda drawn, base=base: merged(base, drawn[0], keep_names=drawn[1] > 0)
+            )
+            strategy = st.one_of(strategy, over_base)
             work += [(method, request) for request in generate(strategy, per_method)]
         work = _order(work)[:REQUESTS_PER_SERVICE] if len(work) > REQUESTS_PER_SERVICE else _order(work)
 
@@ -117,6 +135,31 @@ async def _fuzz(suite, service_name: str, tmp_path: Path) -> Tally:
 
         await asyncio.gather(*(one(m, r) for m, r in work))
     return tally
+
+
+def merged(base, generated, keep_names: bool = False):
+    """``generated`` merged over a copy of ``base`` (for a stream: over its
+    first message); with ``keep_names``, the base's resource names win, so
+    the generated values reach the code behind the name lookup."""
+    if isinstance(base, list):
+        return [merged(base[0], generated[0], keep_names), *generated[1:]] if generated else list(base)
+    request = copy.deepcopy(base)
+    request.MergeFrom(generated)
+    if keep_names:
+        for path, field in string_fields(base.DESCRIPTOR):
+            if is_name_field(field) and "[]" not in path and (value := _string_at(base, path)):
+                set_string_at(request, path, value)
+    return request
+
+
+def _string_at(message, path: str) -> str:
+    """The string at a dotted path of singular fields ("" if a parent is unset)."""
+    *parents, leaf = path.split(".")
+    for name in parents:
+        if not message.HasField(name):
+            return ""
+        message = getattr(message, name)
+    return getattr(message, leaf)
 
 
 async def _assert_all_serving(suite) -> None:
