@@ -57,7 +57,7 @@ def _checked(spec: media_pb2.CharacterReferenceSpec, project: str) -> None:
 
 
 async def _plan_character(context: TaskContext, ref: media_pb2.CharacterRef):
-    plan = await context.planner.plan(ref.plan_revision)
+    plan = await context.planner.plan(ref.plan_revision, "spec.character.plan_revision")
     if all(character.id != ref.character_id for character in plan.characters):
         raise InvalidArgument.for_field("spec.character.character_id",
                                         f"{ref.character_id[:40]!r} is not a character of {plan.revision}",
@@ -73,7 +73,9 @@ async def start_character_reference(context: TaskContext, parent: str, spec: med
     if spec.HasField("character"):
         await _plan_character(context, spec.character)
     backend = backend_from_proto(spec.backend)
-    estimate = context.estimate([parameters.request("estimate")], backend)
+    work = parameters.request("estimate")
+    context.check_makeable(work, backend, "spec.options.aspect_ratio")
+    estimate = context.estimate([work], backend)
     return await context.start(parent, JobKind.CHARACTER_REFERENCE, spec, request_id=request_id, backend=backend,
                                estimate_usd=estimate)
 
@@ -103,6 +105,7 @@ async def prepare_character_reference(context: TaskContext, job: Job) -> list[It
             prompt.positive = f"{prompt.positive} {spec.character_characteristics.strip()}"[:4000]
         panel = panel_for_target(target, PlanIndex(plan), {})
         work = parameters.request(prompt.positive, prompt.negative, seed=seed, panel=panel)
+        prompt.aspect_ratio = work.aspect_ratio
         plan_asset = labels.asset_of(plan.revision)
         output = OutputTarget(
             asset_id=labels.asset_id_for(plan_asset, "char", target.id), asset_kind=storage_pb2.ASSET_KIND_IMAGE,
@@ -120,6 +123,7 @@ async def prepare_character_reference(context: TaskContext, job: Job) -> list[It
         panel = PanelSpec(shot_id="CHARACTER", shot_size="FULL", characters=("Character",),
                           description=description[:300], duration_seconds=3.0)
         work = parameters.request(prompt.positive, prompt.negative, seed=seed, panel=panel)
+        prompt.aspect_ratio = work.aspect_ratio  # the payload records what was rendered
         output = OutputTarget(
             asset_id=labels.job_asset("character", job.job_id), asset_kind=storage_pb2.ASSET_KIND_IMAGE,
             display_name=description[:80], asset_labels={labels.IMAGE_TYPE: TargetKind.CHARACTER_REFERENCE.value},

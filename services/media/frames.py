@@ -105,7 +105,7 @@ async def load_shot_plan(context: TaskContext, name: str, project: str, field: s
     parsed = parse_revision(name, field)
     if parsed.project != project:
         raise InvalidArgument.for_field(field, f"must be a revision of projects/{project}", "REVISION_OF_OTHER_PROJECT")
-    shot_plan = await context.planner.shot_plan(name)
+    shot_plan = await context.planner.shot_plan(name, field)
     plan = await context.planner.plan(shot_plan.plan_revision)
     return shot_plan, plan
 
@@ -122,6 +122,7 @@ async def start_frames(context: TaskContext, parent: str, spec: media_pb2.Frames
     shot_plan, plan = await load_shot_plan(context, spec.shot_plan_revision, project, "spec.shot_plan_revision")
     targets = select_targets(spec.scope, shot_plan, plan)
     sample = parameters.request("estimate", aspect_ratio=plan.bible.aspect_ratio)
+    context.check_makeable(sample, backend, "spec.options.aspect_ratio")
     estimate = context.estimate([sample] * len(targets), backend)
     return await context.start(parent, JobKind.FRAMES, spec, request_id=request_id, backend=backend,
                                estimate_usd=estimate)
@@ -200,6 +201,7 @@ async def prepare_frames(context: TaskContext, job: Job) -> list[ItemPlan]:
         work = parameters.request(prompt.positive, prompt.negative,
                                   aspect_ratio=prompt.aspect_ratio or plan.bible.aspect_ratio, seed=seed,
                                   panel=panel_for_target(target, index, shots))
+        prompt.aspect_ratio = work.aspect_ratio  # the payload records what was rendered
         earlier, parent_items = _references_in_frame(target, shot, index, current, made_here)
         parents = labels.project_parents(job.project, [shot_plan.revision], prompt.reference_revisions, earlier)
         output = labels.plan_image_target(

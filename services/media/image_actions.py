@@ -84,8 +84,10 @@ async def _start(context: TaskContext, parent: str, spec, kind: JobKind, request
     checked_lock_profile(spec.lock_profile, "spec.lock_profile")
     parameters = resolve_image_options(options, context.defaults.image, "spec.options")
     backend = backend_from_proto(spec.backend)
-    await media_revision(context.storage, spec.source_revision, project, "spec.source_revision")
-    estimate = context.estimate([parameters.request("estimate")], backend)
+    source = await media_revision(context.storage, spec.source_revision, project, "spec.source_revision")
+    work = keep_source(parameters, options, dict(source.labels)).request("estimate")
+    context.check_makeable(work, backend, "spec.options.aspect_ratio")
+    estimate = context.estimate([work], backend)
     return await context.start(parent, kind, spec, request_id=request_id, backend=backend, estimate_usd=estimate)
 
 

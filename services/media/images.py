@@ -38,7 +38,9 @@ async def start_image(context: TaskContext, parent: str, spec: media_pb2.ImageSp
     for index, name in enumerate(spec.reference_revisions):
         await media_revision(context.storage, name, project, f"spec.reference_revisions[{index}]")
     backend = backend_from_proto(spec.backend)
-    estimate = context.estimate([parameters.request(spec.prompt)], backend)
+    work = parameters.request(spec.prompt)
+    context.check_makeable(work, backend, "spec.options.aspect_ratio")
+    estimate = context.estimate([work], backend)
     return await context.start(parent, JobKind.IMAGE, spec, request_id=request_id, backend=backend,
                                estimate_usd=estimate)
 

@@ -33,12 +33,16 @@ from services.media.jobs import ItemPlan, Job, JobKind, usd
 from services.media.output_checks import OutputLimits
 from services.media.output_targets import OutputTarget, TargetBook
 from services.media.planner_client import PlannerClient
-from services.runtime.errors import FailedPrecondition, Internal
+from services.runtime.errors import FailedPrecondition, Internal, InvalidArgument
 from services.runtime.request_context import current_identity
 from services.runtime.resource_names import parse_project
 from services.storage.storage_client import StorageClient
 
 PROMPT_PAYLOAD = "prompt"
+LOCAL_BACKEND = "local"
+# What the generative backends (Imagen and Veo, on Replicate or Gemini) make.
+GENERATIVE_IMAGE_ASPECT_RATIOS = ("1:1", "9:16", "16:9", "3:4", "4:3")
+GENERATIVE_VIDEO_ASPECT_RATIOS = ("16:9", "9:16")
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,21 @@ class TaskContext:
             return [backend] if backend in self.backends else []
         order = self.options.image_backends if media == IMAGE else self.options.video_backends
         return [name for name in order if name in self.backends]
+
+    def check_makeable(self, work: ItemWork, backend: str, aspect_field: str) -> None:
+        """INVALID_ARGUMENT naming ``aspect_field`` when only generative
+        backends may make ``work`` and none of them makes its aspect ratio
+        (the job would fail on every backend it may use)."""
+        media = VIDEO if isinstance(work, VideoRequest) else IMAGE
+        candidates = self.candidates(media, backend)
+        if not candidates or LOCAL_BACKEND in candidates:
+            return
+        supported = GENERATIVE_VIDEO_ASPECT_RATIOS if media == VIDEO else GENERATIVE_IMAGE_ASPECT_RATIOS
+        aspect = getattr(work, "aspect_ratio", "")
+        if aspect and aspect not in supported:
+            raise InvalidArgument.for_field(
+                aspect_field, f"{aspect} is not made by {', '.join(candidates)} (they make {', '.join(supported)}); "
+                "set another aspect ratio or ask for BACKEND_LOCAL", "UNSUPPORTED_ASPECT_RATIO")
 
     def estimate(self, works: Sequence[ItemWork], backend: str) -> float:
         """The most ``works`` can cost on the backends that may make them."""

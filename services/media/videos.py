@@ -39,7 +39,6 @@ MAX_RULES_CHARS = 2000
 MAX_SECONDS = 60
 RESOLUTIONS = ("480p", "720p", "1080p")
 GENERATIVE_DURATIONS = (4, 6, 8)
-GENERATIVE_ASPECT_RATIOS = ("16:9", "9:16")
 GENERATIVE_RESOLUTIONS = ("720p", "1080p")
 ITEM_KEY = "output"
 
@@ -126,9 +125,6 @@ def _check_generative(context: TaskContext, spec: media_pb2.VideoSpec, backend: 
         if seconds not in GENERATIVE_DURATIONS:
             raise InvalidArgument.for_field("spec.duration", f"Veo makes clips of 4, 6 or 8 s{hint}",
                                             "UNSUPPORTED_DURATION")
-    if spec.aspect_ratio and spec.aspect_ratio not in GENERATIVE_ASPECT_RATIOS:
-        raise InvalidArgument.for_field("spec.aspect_ratio", f"Veo makes 16:9 or 9:16{hint}",
-                                        "UNSUPPORTED_ASPECT_RATIO")
     if spec.resolution and spec.resolution not in GENERATIVE_RESOLUTIONS:
         raise InvalidArgument.for_field("spec.resolution", f"Veo makes 720p or 1080p{hint}",
                                         "UNSUPPORTED_RESOLUTION")
@@ -143,7 +139,9 @@ async def start_video(context: TaskContext, parent: str, spec: media_pb2.VideoSp
     for field in ("reference_image_revision", "last_frame_revision"):
         if getattr(spec, field):
             await media_revision(context.storage, getattr(spec, field), project, f"spec.{field}")
-    estimate = context.estimate([_request(context, spec, shot, backend)], backend)
+    work = _request(context, spec, shot, backend)
+    context.check_makeable(work, backend, "spec.aspect_ratio")
+    estimate = context.estimate([work], backend)
     return await context.start(parent, JobKind.VIDEO, spec, request_id=request_id, backend=backend,
                                estimate_usd=estimate)
 

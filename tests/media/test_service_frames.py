@@ -220,3 +220,20 @@ async def test_a_shot_plan_of_another_project_is_invalid_argument(harness, story
     error = await rpc_error(harness.a.media.GenerateFrames(request))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert details_of(error)["BadRequest"].field_violations[0].field == "spec.shot_plan_revision"
+
+
+async def test_a_revision_that_is_no_shot_plan_is_invalid_argument_naming_the_field(harness, story, tmp_path):
+    picture = tmp_path / "still.png"
+    Image.new("RGB", (32, 18), (10, 20, 30)).save(picture)
+    image = await harness.a.upload_image(story.project, picture)
+    request = _frames(story, SCOPE(type=SCOPE.TYPE_PROJECT))
+    request.spec.shot_plan_revision = image.name
+    error = await rpc_error(harness.a.media.GenerateFrames(request))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in details_of(error)["BadRequest"].field_violations] == ["spec.shot_plan_revision"]
+
+
+async def test_a_backend_that_is_not_configured_is_failed_precondition(harness, story):
+    error = await rpc_error(harness.a.media.GenerateFrames(
+        _frames(story, SCOPE(type=SCOPE.TYPE_PROJECT), backend=media_pb2.BACKEND_GEMINI)))
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and reason_of(error) == "BACKEND_NOT_CONFIGURED"

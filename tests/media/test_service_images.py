@@ -190,6 +190,9 @@ async def test_character_defaults_come_from_the_configured_yaml(tmp_path):
      "spec.options.person_generation"),
     (media_pb2.CharacterReferenceSpec(character=media_pb2.CharacterRef(plan_revision="plans/1", character_id="C")),
      "spec.character.plan_revision"),
+    # Imagen makes no 2.39:1 picture: refused at once when only it may make it.
+    (media_pb2.CharacterReferenceSpec(character_description="a", options=media_pb2.ImageOptions(aspect_ratio="2.39:1"),
+                                      backend=media_pb2.BACKEND_REPLICATE), "spec.options.aspect_ratio"),
 ])
 async def test_bad_character_requests_name_the_field(harness, story, spec, field):
     error = await rpc_error(harness.a.media.GenerateCharacterReference(

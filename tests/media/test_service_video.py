@@ -201,3 +201,17 @@ async def test_unknown_shots_and_images(harness, story, reference):
                  harness.b.media.GenerateVideo(request(prompt="a"))):
         error = await rpc_error(call)
         assert error.code() == grpc.StatusCode.NOT_FOUND, error.details()
+
+
+async def test_a_shot_of_a_scope_veo_cannot_frame_is_refused_naming_the_aspect_ratio(harness):
+    caller = harness.a
+    wide = await caller.story(aspect_ratio="2.39:1")
+    shot = media_pb2.ShotRef(shot_plan_revision=wide.shot_plan.revision, shot_id=wide.shots[0].id)
+    error = await rpc_error(caller.media.GenerateVideo(mpb.GenerateVideoRequest(
+        parent=wide.project, spec=media_pb2.VideoSpec(shot=shot, backend=media_pb2.BACKEND_REPLICATE))))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and _field(error) == "spec.aspect_ratio"
+    # Asking for a ratio Veo makes, or for the local renderer, is fine.
+    for spec in (media_pb2.VideoSpec(shot=shot, aspect_ratio="16:9", backend=media_pb2.BACKEND_REPLICATE),
+                 media_pb2.VideoSpec(shot=shot, backend=LOCAL, duration=_seconds(1), resolution="480p")):
+        started = await caller.media.GenerateVideo(mpb.GenerateVideoRequest(parent=wide.project, spec=spec))
+        await caller.media.CancelJob(mpb.CancelJobRequest(name=started.name))
