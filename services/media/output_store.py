@@ -41,7 +41,7 @@ from services.storage.storage_client import StorageClient
 _LOGGER = logging.getLogger(__name__)
 
 FILES_EXTRA = "files"
-PARENT_ITEM_WAIT_SECONDS = 300.0
+PARENT_ITEM_WAIT_SECONDS = 120.0
 PARENT_ITEM_POLL_SECONDS = 0.05
 _REVISION_FACTS = ("seed", "width", "height", "duration_seconds", "frames", "fps", "camera_movement")
 

@@ -56,6 +56,11 @@ def checked_lock_profile(lock: media_pb2.LockProfile, field: str) -> media_pb2.L
             if not value.strip() or len(value) > MAX_LOCK_ELEMENT_CHARS:
                 raise InvalidArgument.for_field(f"{field}.{name}[{index}]",
                                                 f"must be 1 to {MAX_LOCK_ELEMENT_CHARS} characters")
+    banned = {element.strip().lower() for element in lock.banned_elements}
+    for index, element in enumerate(lock.must_keep_elements):
+        if element.strip().lower() in banned:
+            raise InvalidArgument.for_field(f"{field}.must_keep_elements[{index}]", f"{element[:40]!r} is also banned",
+                                            "LOCK_PROFILE_CONFLICT")
     return lock
 
 

@@ -15,6 +15,7 @@ import pytest_asyncio
 from PIL import Image
 
 from previs.media.v1 import media_pb2, media_service_pb2 as mpb
+from previs.planner.v1 import planner_pb2
 from previs.storage.v1 import storage_pb2, storage_service_pb2 as spb
 from tests.media.service_harness import media_harness, rpc_error
 from tests.status_details import details_of, reason_of
@@ -79,6 +80,12 @@ async def test_project_scope_makes_style_frame_references_and_every_shot(harness
         assert story.shot_plan.revision in revision.parents
     for key in (*characters, *locations, "style_frame"):
         assert outputs[key].labels["plan_revision"] == story.plan.revision
+
+    # The prompts were built by the planner under the lock profile given.
+    for revision in outputs.values():
+        prompt = planner_pb2.RenderPrompt()
+        assert revision.payload.Unpack(prompt)
+        assert "daylight" in prompt.negative and prompt.positive
 
     # Every output is a PNG at the plan's aspect ratio.
     media_type, data = await caller.file_of(outputs[shots[0]])
@@ -187,6 +194,8 @@ async def test_a_bad_scope_is_invalid_argument_naming_the_field(harness, story, 
     ({"options": media_pb2.ImageOptions(negative_prompt="x" * 2001)}, "spec.options.negative_prompt"),
     ({"options": media_pb2.ImageOptions(output_format=9)}, "spec.options.output_format"),
     ({"lock_profile": media_pb2.LockProfile(banned_elements=[""])}, "spec.lock_profile.banned_elements[0]"),
+    ({"lock_profile": media_pb2.LockProfile(banned_elements=["rain"], must_keep_elements=["lamp", "Rain "])},
+     "spec.lock_profile.must_keep_elements[1]"),
     ({"backend": 9}, "spec.backend"),
 ])
 async def test_bad_options_are_invalid_argument_naming_the_field(harness, story, spec, field):
