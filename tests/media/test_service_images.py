@@ -344,6 +344,13 @@ async def test_review_actions_refuse_bad_and_foreign_sources(harness, story):
          grpc.StatusCode.INVALID_ARGUMENT, "spec.lock_profile.banned_elements[0]"),
         (caller.media.RegenerateImage(mpb.RegenerateImageRequest(parent=story.project, spec=media_pb2.ImageRegenerateSpec(
             source_revision=missing))), grpc.StatusCode.NOT_FOUND, None),
+        (harness.b.media.RegenerateImage(mpb.RegenerateImageRequest(
+            parent=story.project, spec=media_pb2.ImageRegenerateSpec(source_revision=frame))),
+         grpc.StatusCode.NOT_FOUND, None),
+        (caller.media.RegenerateImage(mpb.RegenerateImageRequest(
+            parent=story.project, spec=media_pb2.ImageRegenerateSpec(source_revision=frame, options=media_pb2.ImageOptions(
+                aspect_ratio="2.39:1"), backend=media_pb2.BACKEND_REPLICATE))),
+         grpc.StatusCode.INVALID_ARGUMENT, "spec.options.aspect_ratio"),
         (caller.media.AcceptImage(mpb.AcceptImageRequest(revision="")), grpc.StatusCode.INVALID_ARGUMENT, "revision"),
         (caller.media.AcceptImage(mpb.AcceptImageRequest(revision=frame, comment="x" * 2001)),
          grpc.StatusCode.INVALID_ARGUMENT, "comment"),

@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 
 from previs.media.v1 import media_pb2, media_service_pb2 as mpb
+from previs.storage.v1 import storage_service_pb2 as spb
 from tests.fakes.replicate_server import IMAGEN_MODEL, FakeReplicate, PredictionScript
 from tests.media.service_harness import media_harness, rpc_error
 from tests.status_details import details_of, reason_of
@@ -256,3 +257,16 @@ async def test_watch_refuses_bad_positions_and_other_tenants(harness):
     foreign = await rpc_error(harness.b.events(job.name))
     missing = await rpc_error(caller.events(f"{project}/jobs/nosuchjob"))
     assert foreign.code() == missing.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_no_job_starts_in_a_deleted_project(harness):
+    caller = harness.a
+    project = await caller.project()
+    done = await caller.succeeded(await caller.media.GenerateImage(_image(project, request_id="before")))
+    await caller.storage.DeleteProject(spb.DeleteProjectRequest(name=project))
+    error = await rpc_error(caller.media.GenerateImage(_image(project)))
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and reason_of(error) == "PROJECT_DELETED"
+    # Its jobs stay readable, and a retry of a start it took returns that job.
+    assert (await caller.media.GetJob(mpb.GetJobRequest(name=done.name))).state == STATE.STATE_SUCCEEDED
+    assert [job.name for job in (await caller.media.ListJobs(mpb.ListJobsRequest(parent=project))).jobs] == [done.name]
+    assert (await caller.media.GenerateImage(_image(project, request_id="before"))).name == done.name
