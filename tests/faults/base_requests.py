@@ -79,6 +79,7 @@ def _media_bases() -> None:
 
     BASES.update(
         {
+            "ListJobs": lambda n: mpb.ListJobsRequest(parent=n["project"]),
             "GenerateImage": lambda n: mpb.GenerateImageRequest(parent=n["project"], spec=media_pb2.ImageSpec(prompt="a lamp")),
             "EditImage": lambda n: mpb.EditImageRequest(
                 parent=n["project"], spec=media_pb2.ImageEditSpec(source_revision=n["image_revision"], feedback="brighter")

@@ -102,14 +102,6 @@ KNOWN_DEFECTS = (
 )
 
 
-# Media methods that start work (or list) under a parent project without
-# checking that the caller has it: B naming A's project gets OK (the same as
-# for a project nobody has, so nothing leaks), where NOT_FOUND is expected;
-# the job then runs its generation (paid, on Replicate or Gemini) and only
-# fails when storing the output ("project ... was not found").
-MEDIA_UNCHECKED_PARENT = frozenset({"GenerateImage", "GenerateVideo", "GenerateCharacterReference", "ListJobs"})
-
-
 def known_defect(method: str, request, outcome: Outcome) -> KnownDefect | None:
     for defect in KNOWN_DEFECTS:
         try:
