@@ -198,6 +198,7 @@ class FakeReplicate:
             IMAGEN_MODEL: PredictionScript(),
             VEO_MODEL: PredictionScript(),
         }
+        self._once: dict[str, list[PredictionScript]] = {}
         self._faults: list[Fault] = []
         self._requests: list[RecordedRequest] = []
         self._predictions: dict[str, _Prediction] = {}
@@ -245,6 +246,12 @@ class FakeReplicate:
         """Behaviour of predictions created from now on for ``model``."""
         with self._lock:
             self._scripts[model] = script
+
+    def script_once(self, model: str, *scripts: PredictionScript) -> None:
+        """Behaviours of the next predictions created for ``model``, one
+        each, before :meth:`script`'s applies again."""
+        with self._lock:
+            self._once.setdefault(model, []).extend(scripts)
 
     def add_fault(self, fault: Fault) -> None:
         """Queue a fault (a copy: its use count is the fake's, not the caller's)."""
@@ -350,6 +357,9 @@ class FakeReplicate:
     def _create(self, model: str, body: Any, prefer: str) -> dict[str, Any]:
         with self._lock:
             script = self._scripts.get(model)
+            once = self._once.get(model)
+            if script is not None and once:
+                script = once.pop(0)
         if script is None:
             raise _Answer(404, f"Model {model} not found.")
         if not isinstance(body, dict) or not isinstance(body.get("input"), dict):

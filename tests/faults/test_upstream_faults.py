@@ -88,12 +88,15 @@ class Case:
         return f"{self.backend}-{self.fault}"
 
 
-def _r(*faults: Fault, script: PredictionScript | None = None, model: str = IMAGEN_MODEL):
+def _r(*faults: Fault, script: PredictionScript | None = None, model: str = IMAGEN_MODEL,
+       once: PredictionScript | None = None):
     def arrange(fake: FakeReplicate) -> None:
         for fault in faults:
             fake.add_fault(fault)
         if script is not None:
             fake.script(model, script)
+        if once is not None:
+            fake.script_once(model, once)
     return arrange
 
 
@@ -131,7 +134,8 @@ CASES = [
          _r(Fault("POST", CREATE_IMAGE, kind="raw", body=b'{"id": ,}')), UNAVAILABLE, creates=1),
     Case("replicate", "safety-filtered-empty", "image",
          _r(script=PredictionScript(output="empty_list")), POLICY, creates=1),
-    Case("replicate", "aborted", "image", _r(script=PredictionScript(outcome="aborted")), UNAVAILABLE,
+    Case("replicate", "aborted-once", "image", _r(once=PredictionScript(outcome="aborted")), SUCCESS, creates=2),
+    Case("replicate", "aborted-always", "image", _r(script=PredictionScript(outcome="aborted")), UNAVAILABLE,
          creates=ATTEMPTS),
     # ------------------------------------------------------------ Gemini
     Case("gemini", "429-retry-after", "image", _g(PREDICT, HttpError(429, retry_after="0.3")), SUCCESS, creates=2),
