@@ -31,6 +31,7 @@ from previs.storage.v1 import (
     storage_service_pb2 as pb,
     storage_service_pb2_grpc as pb_grpc,
 )
+from services.runtime.stream_status import StatusWitness
 
 CHUNK_BYTES = 1024 * 1024
 MessageT = TypeVar("MessageT", bound=Message)
@@ -138,7 +139,15 @@ class StorageClient:
         """Uploads a file as a blob of ``project``: hashed first, then
         streamed with its digest and size, so storage verifies both."""
         sha256, size = await asyncio.to_thread(_digest_of, path)
-        return await self.stub.UploadBlob(_upload_requests(project, path, media_type, sha256, size))
+        call = self.stub.UploadBlob(_upload_requests(project, path, media_type, sha256, size))
+        # Storage may answer before the whole file is sent (a refused header,
+        # a digest mismatch, an outage behind the gateway); grpc.aio can then
+        # replace its answer with a local INTERNAL (see stream_status).
+        witness = StatusWitness(call)
+        try:
+            return await call
+        except grpc.aio.AioRpcError as error:
+            raise witness.server_error(error) from None
 
     async def download_to_file(self, blob: str, path: Path) -> int:
         """Streams a blob into ``path`` (via a temporary file renamed into

@@ -32,6 +32,7 @@ from typing import Awaitable, Callable
 import grpc
 
 from previs.storage.v1 import storage_pb2, storage_service_pb2 as pb, storage_service_pb2_grpc as pb_grpc
+from services.runtime.stream_status import StatusWitness
 from tests.storage.harness import MiB, payload_of, text_of, upload_requests
 
 BLOB_SIZES = (1000, 300_000, MiB + 5, int(2.5 * MiB))
@@ -76,6 +77,8 @@ class Ledger:
     verified_blobs: set[str] = field(default_factory=set)  # downloaded in full since last sent
     acknowledged_writes: int = 0  # acknowledgements received in the rounds storage was killed in
     cut_off: Counter = field(default_factory=Counter)  # status codes of the calls the kills ended
+    cut_off_details: list[str] = field(default_factory=list)  # of the calls not ended UNAVAILABLE
+    local_write_failures: int = 0  # uploads whose status grpc.aio replaced by its local INTERNAL
     resent: int = 0
 
     def blob_name(self, sha256: str) -> str:
@@ -105,12 +108,16 @@ class Ledger:
         while True:
             try:
                 if rng.random() < 0.3:
+                    write = "UploadBlob"
                     await self._upload(rng.randbytes(rng.choice(BLOB_SIZES)))
                 else:
+                    write = "CreateRevision"
                     await self._create(rng)
                 self.acknowledged_writes += 1
             except grpc.aio.AioRpcError as error:
                 self.cut_off[error.code().name] += 1
+                if error.code() != grpc.StatusCode.UNAVAILABLE:
+                    self.cut_off_details.append(f"{error.code().name} {error.details()!r} in {write}")
                 return
 
     async def _upload(self, data: bytes) -> storage_pb2.Blob:
@@ -120,7 +127,18 @@ class Ledger:
         requests = upload_requests(
             self.project, data, "application/octet-stream", expected_sha256=sha256, expected_size_bytes=len(data)
         )
-        blob = await self.stub.UploadBlob(requests, metadata=self.metadata, timeout=CALL_TIMEOUT)
+        call = self.stub.UploadBlob(requests, metadata=self.metadata, timeout=CALL_TIMEOUT)
+        witness = StatusWitness(call)
+        try:
+            blob = await call
+        except grpc.aio.AioRpcError as error:
+            # grpc.aio replaces the status a server sent before the client
+            # half-closed with a local INTERNAL (grpc/grpc#36066): read the
+            # server's, as a client of the gateway has to.
+            recovered = witness.server_error(error)
+            if recovered is not error:
+                self.local_write_failures += 1
+            raise recovered from None
         self.acked_blobs[sha256] = blob
         return blob
 

@@ -70,7 +70,9 @@ async def test_sigkill_during_writes_loses_nothing_acknowledged(database_url, ba
         statuses = supervisor.stop_all()
         if channel is not None:
             await channel.close()
-    print(summary(backend, ROUNDS, WRITERS, ledger, figures), dict(ledger.cut_off))
+    print(summary(backend, ROUNDS, WRITERS, ledger, figures))
+    print(f"calls the kills cut off: {dict(ledger.cut_off)} {ledger.cut_off_details}")
     assert statuses["storage"] == 0  # the last one stops cleanly
     assert figures.clean, figures.problems
+    assert set(ledger.cut_off) <= {"UNAVAILABLE"}, ledger.cut_off_details
     assert len(ledger.acked_revisions) >= ROUNDS * 10, "the rounds did not really write under load"

@@ -8,7 +8,8 @@ import grpc
 import pytest
 from google.protobuf import struct_pb2, timestamp_pb2
 
-from previs.storage.v1 import storage_pb2
+from previs.storage.v1 import storage_pb2, storage_service_pb2 as storage_pb2_service
+from tests.status_details import reason_of
 from services.runtime.channels import internal_channel
 from services.runtime.request_context import CallIdentity, identity_var
 from services.storage.storage_client import StorageClient
@@ -73,3 +74,17 @@ async def test_files_stream_up_and_down(storage, client, tmp_path):
     assert await client.download_to_file(revision.blobs[0].blob, target) == source.stat().st_size
     assert target.read_bytes() == source.read_bytes()
     assert [p.name for p in target.parent.iterdir()] == ["copy.mp4"]
+
+
+async def test_an_upload_refused_at_its_header_reports_the_servers_status(storage, client, tmp_path):
+    # Storage answers before the client has sent the file; grpc.aio would
+    # then report its own INTERNAL (grpc/grpc#36066) instead of the answer.
+    project = await storage.a.project()
+    await storage.a.storage.DeleteProject(storage_pb2_service.DeleteProjectRequest(name=project.name))
+    source = tmp_path / "late.mp4"
+    source.write_bytes(os.urandom(4 * MiB))
+    for _attempt in range(3):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await client.upload_file(project.name, source, "video/mp4")
+        assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION, caught.value.details()
+        assert reason_of(caught.value) == "PROJECT_DELETED"
