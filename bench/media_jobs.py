@@ -1,9 +1,11 @@
 """Media job engine figures, measured in one run:
 
-1. Orchestration efficiency: N jobs (200) on a fake backend with fixed
-   latency L and C slots, through the real job runner on SQLite (durable
-   dispatch, progress and results): ideal time ceil(N/C)·L over the actual
-   time from the first start call to the last job's end (target >= 0.95).
+1. Orchestration efficiency: N jobs (200), all asked for at once, on a fake
+   backend with fixed latency L and C slots, through the real job runner on
+   SQLite (durable dispatch, progress and results): ideal time ceil(N/C)·L
+   over the actual time from the first start call to the last job's end
+   (target >= 0.95); the lost time split into slot gaps (a slot idle with
+   work queued: the durable dispatch write) and the backend's own overrun.
 2. WatchJob fan-out: one media process (a real child process, with storage
    and planner beside it) runs Replicate jobs against the fake Replicate API
    for D seconds (30) while S concurrent WatchJob streams (1,000) follow
@@ -76,11 +78,13 @@ async def bench_efficiency(jobs: int, slots: int, latency: float) -> dict:
         runner = await harness.runner()
         try:
             began = time.perf_counter()
-            started = [
-                await runner.start_job("projects/p1", JobKind.IMAGE, SpecEcho("image", b""),
-                                       items=[ItemPlan("output", ImageRequest(prompt=f"job {index}"))])
+            # Every job asked for at once, as by that many clients (group
+            # commit batches their writes); the clock runs from the first call.
+            started = await asyncio.gather(*(
+                runner.start_job("projects/p1", JobKind.IMAGE, SpecEcho("image", b""),
+                                 items=[ItemPlan("output", ImageRequest(prompt=f"job {index}"))])
                 for index in range(jobs)
-            ]
+            ))
             submitted = time.perf_counter() - began
             while runner.active_jobs():
                 await asyncio.sleep(0.005)
