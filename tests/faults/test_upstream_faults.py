@@ -122,6 +122,8 @@ CASES = [
          _r(Fault("GET", POLL, kind="delay", delay_seconds=1.5)), SUCCESS, creates=1),
     Case("replicate", "timeout-create", "image",
          _r(Fault("POST", CREATE_IMAGE, kind="delay", delay_seconds=1.5)), UNAVAILABLE, creates=1),
+    Case("replicate", "timeout-download", "image",
+         _r(Fault("GET", "/files/", kind="delay", delay_seconds=3.0)), SUCCESS, creates=1),
     Case("replicate", "reset-poll", "image", _r(Fault("GET", POLL, kind="reset", times=2)), SUCCESS, creates=1),
     Case("replicate", "reset-create", "image", _r(Fault("POST", CREATE_IMAGE, kind="reset")), UNAVAILABLE, creates=1),
     Case("replicate", "truncated-download", "video",
@@ -143,6 +145,7 @@ CASES = [
     Case("gemini", "500-poll", "video", _g(GET_OPERATION, HttpError(500), default=VEO_OK), SUCCESS, creates=1),
     Case("gemini", "timeout-poll", "video", _g(GET_OPERATION, Slow(1.5), default=VEO_OK), SUCCESS, creates=1),
     Case("gemini", "timeout-create", "image", _g(PREDICT, Slow(2.5)), UNAVAILABLE, creates=1),
+    Case("gemini", "timeout-download", "video", _g(DOWNLOAD, Slow(3.0), default=VEO_OK), SUCCESS, creates=1),
     Case("gemini", "reset-poll", "video", _g(GET_OPERATION, Reset(), default=VEO_OK), SUCCESS, creates=1),
     Case("gemini", "reset-create", "image", _g(PREDICT, Reset()), UNAVAILABLE, creates=1),
     Case("gemini", "truncated-download", "video", _g(DOWNLOAD, Truncated(), default=VEO_OK), SUCCESS, creates=1),
@@ -187,7 +190,8 @@ def _assert_complete(media: str, content: bytes, tmp_path: Path) -> None:
 async def _run(case: Case, fake, tmp_path: Path) -> dict:
     backend = (replicate_backend(fake, request_timeout_seconds=TIMEOUT_SECONDS, download_timeout_seconds=2.0)
                if case.backend == "replicate"
-               else gemini_backend(fake, request_timeout_seconds=TIMEOUT_SECONDS, image_timeout_seconds=1.0))
+               else gemini_backend(fake, request_timeout_seconds=TIMEOUT_SECONDS, image_timeout_seconds=1.0,
+                                   download_timeout_seconds=2.0))
     options = fast_options(
         tmp_path, image_backends=(case.backend,), video_backends=(case.backend,), job_timeout_seconds=BUDGET_SECONDS,
         retry=RetryPolicy(max_attempts=ATTEMPTS, initial_delay_seconds=0.05, max_delay_seconds=2.0),
