@@ -3,7 +3,13 @@ with 1 and 64 calls in flight, direct to an upstream and through the gateway,
 and download MB/s of a large blob direct and through the gateway.
 
 Each server is its own process (as deployed); the client is this process.
-Usage: python bench/gateway_overhead.py [--seconds 5] [--blob-mib 256]
+The machine is shared, so direct and gateway rounds alternate and each ratio
+is the median of the ratios of adjacent (direct, gateway) rounds; latencies
+are pooled over all rounds of a side. The gateway's CPU time per call is read
+from /proc.
+
+Usage: python bench/gateway_overhead.py [--seconds 2] [--rounds 3] [--blob-mib 256]
+       [--gateway-env NAME=VALUE ...] (gateway settings to try)
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ from previs_cli.supervisor import wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _start(args: list[str], ready: Path, env: dict[str, str], started: list) -> int:
+def _start(args: list[str], ready: Path, env: dict[str, str], started: list) -> tuple[int, int]:
     process = subprocess.Popen([sys.executable, *args], env={**os.environ, **env}, cwd=ROOT)
     started.append(process)
     deadline = time.monotonic() + 30
@@ -39,69 +46,116 @@ def _start(args: list[str], ready: Path, env: dict[str, str], started: list) -> 
     port = json.loads(ready.read_text())["port"]
     # Only storage has an upstream here, so ask for that service's health.
     wait_until_serving(f"127.0.0.1:{port}", 10, service="previs.storage.v1.StorageService")
-    return port
+    return port, process.pid
 
 
-async def _unary(address: str, in_flight: int, seconds: float, metadata) -> tuple[float, float, float]:
-    async with grpc.aio.insecure_channel(address) as channel:
-        stub = pb_grpc.StorageServiceStub(channel)
-        request = pb.GetProjectRequest(name="projects/bench")
-        for _ in range(200):  # warm-up
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+async def _unary_round(stub, in_flight: int, seconds: float, metadata) -> tuple[float, list[float]]:
+    request = pb.GetProjectRequest(name="projects/bench")
+    latencies: list[float] = []
+    stop_at = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
             await stub.GetProject(request, metadata=metadata)
-        latencies: list[float] = []
-        stop_at = time.perf_counter() + seconds
+            latencies.append(time.perf_counter() - started)
 
-        async def worker() -> None:
-            while time.perf_counter() < stop_at:
-                started = time.perf_counter()
-                await stub.GetProject(request, metadata=metadata)
-                latencies.append(time.perf_counter() - started)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(in_flight)))
-        elapsed = time.perf_counter() - started
-    latencies.sort()
-    p99 = latencies[int(len(latencies) * 0.99) - 1]
-    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    return len(latencies) / (time.perf_counter() - started), latencies
 
 
-async def _download(address: str, size: int, metadata) -> float:
-    async with grpc.aio.insecure_channel(address, options=[("grpc.max_receive_message_length", 8 << 20)]) as channel:
-        stub = pb_grpc.StorageServiceStub(channel)
-        received = 0
-        started = time.perf_counter()
-        async for chunk in stub.DownloadBlob(pb.DownloadBlobRequest(name="projects/b/blobs/x", length=size), metadata=metadata):
-            received += len(chunk.data)
-        elapsed = time.perf_counter() - started
+async def _download(stub, size: int, metadata) -> float:
+    received = 0
+    started = time.perf_counter()
+    async for chunk in stub.DownloadBlob(pb.DownloadBlobRequest(name="projects/b/blobs/x", length=size), metadata=metadata):
+        received += len(chunk.data)
+    elapsed = time.perf_counter() - started
     assert received == size
     return size / elapsed / 1e6
 
 
-async def measure(direct: str, proxied: str, seconds: float, blob_mib: int) -> None:
-    internal = (("x-previs-internal-token", TOKEN),)
-    print(f"{'case':34} {'direct':>12} {'gateway':>12} {'ratio':>8}")
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(len(ordered) * q) - 1)] * 1000
+
+
+class Sides:
+    """A stub per side (direct, gateway), each on its own channel."""
+
+    def __init__(self, direct: str, proxied: str, gateway_pid: int) -> None:
+        options = [("grpc.max_receive_message_length", 8 << 20)]
+        self.channels = [grpc.aio.insecure_channel(a, options=options) for a in (direct, proxied)]
+        self.stubs = [pb_grpc.StorageServiceStub(c) for c in self.channels]
+        self.metadata = [(("x-previs-internal-token", TOKEN),), ()]
+        self.gateway_pid = gateway_pid
+
+    async def close(self) -> None:
+        for channel in self.channels:
+            await channel.close()
+
+
+async def measure(sides: Sides, seconds: float, rounds: int, blob_mib: int) -> None:
+    request = pb.GetProjectRequest(name="projects/bench")
+    for stub, metadata in zip(sides.stubs, sides.metadata):
+        for _ in range(300):  # warm-up
+            await stub.GetProject(request, metadata=metadata)
+    print(f"{'case':36} {'direct':>10} {'gateway':>10} {'ratio/diff':>11}")
     for in_flight in (1, 64):
-        d_rate, d_p50, d_p99 = await _unary(direct, in_flight, seconds, internal)
-        g_rate, g_p50, g_p99 = await _unary(proxied, in_flight, seconds, ())
-        print(f"{f'unary calls/s, {in_flight} in flight':34} {d_rate:12.0f} {g_rate:12.0f} {g_rate / d_rate:8.2f}x")
-        print(f"{f'  p50 ms, {in_flight} in flight':34} {d_p50:12.3f} {g_p50:12.3f} {g_p50 - d_p50:+8.3f}")
-        print(f"{f'  p99 ms, {in_flight} in flight':34} {d_p99:12.3f} {g_p99:12.3f} {g_p99 - d_p99:+8.3f}")
+        rates: list[list[float]] = [[], []]
+        latencies: list[list[float]] = [[], []]
+        gateway_cpu = gateway_calls = 0.0
+        for _ in range(rounds):
+            for side in (0, 1):
+                cpu_before = _cpu_seconds(sides.gateway_pid)
+                rate, lat = await _unary_round(sides.stubs[side], in_flight, seconds, sides.metadata[side])
+                rates[side].append(rate)
+                latencies[side].extend(lat)
+                if side == 1:
+                    gateway_cpu += _cpu_seconds(sides.gateway_pid) - cpu_before
+                    gateway_calls += len(lat)
+        ratio = statistics.median(g / d for d, g in zip(*rates))
+        d_rate, g_rate = (statistics.median(r) for r in rates)
+        d50, g50 = (statistics.median(lat) * 1000 for lat in latencies)
+        d99, g99 = (_percentile(lat, 0.99) for lat in latencies)
+        print(f"{f'unary calls/s, {in_flight} in flight':36} {d_rate:10.0f} {g_rate:10.0f} {ratio:10.2f}x")
+        print(f"{f'  p50 ms, {in_flight} in flight':36} {d50:10.3f} {g50:10.3f} {g50 - d50:+11.3f}")
+        print(f"{f'  p99 ms, {in_flight} in flight':36} {d99:10.3f} {g99:10.3f} {g99 - d99:+11.3f}")
+        print(f"{f'  gateway CPU us/call, {in_flight} in flight':36} {'':10} {gateway_cpu / gateway_calls * 1e6:10.0f}")
     size = blob_mib << 20
-    d_mbs = await _download(direct, size, internal)
-    g_mbs = await _download(proxied, size, ())
-    print(f"{f'download MB/s, {blob_mib} MiB blob':34} {d_mbs:12.0f} {g_mbs:12.0f} {g_mbs / d_mbs:8.2f}x")
+    speeds: list[list[float]] = [[], []]
+    for _ in range(rounds):
+        for side in (0, 1):
+            speeds[side].append(await _download(sides.stubs[side], size, sides.metadata[side]))
+    ratio = statistics.median(g / d for d, g in zip(*speeds))
+    d_mbs, g_mbs = (statistics.median(s) for s in speeds)
+    print(f"{f'download MB/s, {blob_mib} MiB blob':36} {d_mbs:10.0f} {g_mbs:10.0f} {ratio:10.2f}x")
+
+
+async def _measure_and_close(direct: str, proxied: str, gateway_pid: int, args: argparse.Namespace) -> None:
+    sides = Sides(direct, proxied, gateway_pid)
+    try:
+        await measure(sides, args.seconds, args.rounds, args.blob_mib)
+    finally:
+        await sides.close()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=2.0, help="length of one round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per side and case")
     parser.add_argument("--blob-mib", type=int, default=256)
+    parser.add_argument("--gateway-env", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args()
     started: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory() as scratch:
-        scratch_dir = Path(scratch)
         try:
-            run(scratch_dir, args, started)
+            run(Path(scratch), args, started)
         finally:
             for process in reversed(started):
                 process.terminate()
@@ -110,7 +164,7 @@ def main() -> int:
 
 
 def run(scratch_dir: Path, args: argparse.Namespace, started: list) -> None:
-    upstream_port = _start(
+    upstream_port, _ = _start(
         ["bench/echo_upstream.py", str(scratch_dir / "up.json"), TOKEN], scratch_dir / "up.json", {}, started
     )
     gateway_env = {
@@ -122,9 +176,10 @@ def run(scratch_dir: Path, args: argparse.Namespace, started: list) -> None:
         "PREVIS_GATEWAY_STORAGE_TARGET": f"127.0.0.1:{upstream_port}",
         "PREVIS_GATEWAY_INTERNAL_TOKEN": TOKEN,
         "PREVIS_GATEWAY_LOG_LEVEL": "WARNING",
+        **dict(item.split("=", 1) for item in args.gateway_env),
     }
-    gateway_port = _start(["-m", "gateway"], scratch_dir / "gw.json", gateway_env, started)
-    asyncio.run(measure(f"127.0.0.1:{upstream_port}", f"127.0.0.1:{gateway_port}", args.seconds, args.blob_mib))
+    gateway_port, gateway_pid = _start(["-m", "gateway"], scratch_dir / "gw.json", gateway_env, started)
+    asyncio.run(_measure_and_close(f"127.0.0.1:{upstream_port}", f"127.0.0.1:{gateway_port}", gateway_pid, args))
 
 
 if __name__ == "__main__":
