@@ -30,8 +30,7 @@ from previs_cli.local_suite import ensure_dev_key
 from previs_cli.supervisor import Supervisor
 from tests.faults.outcomes import bearer
 from tests.storage.conftest import backend, database_url, postgres_url, server_url  # noqa: F401 (fixtures)
-from tests.storage.kill_ledger import Ledger, kill_rounds, summary
-from tests.storage.test_kill9 import storage_env
+from tests.storage.kill_ledger import Ledger, kill_rounds, storage_env, summary
 
 LONG = os.environ.get("PREVIS_LONG_TESTS") == "1"
 ROUNDS = int(os.environ.get("PREVIS_KILL9_ROUNDS", 50 if LONG else 3))
@@ -72,7 +71,7 @@ class _Suite:
         return {f"PREVIS_{prefix}_{k}": v for k, v in {**common, **values}.items()}
 
     def start_storage(self) -> str:
-        env = {**storage_env(self.data_dir, self.database_url, self.storage_port), **self._env("STORAGE", PORT=str(self.storage_port))}
+        env = {**storage_env(self.data_dir, self.database_url, self.storage_port), "PREVIS_STORAGE_INTERNAL_TOKEN": self.token}
         storage = self.supervisor.start("storage", "services.storage", env)
         self.storage_port = storage.port
         return storage.address

@@ -276,6 +276,20 @@ def check_content_files(blob_dir: Path, figures: Figures) -> None:
             figures.add("partly_visible", f"half-written content file {path}")
 
 
+def storage_env(data_dir, database_url: str | None, port: int = 0) -> dict[str, str]:
+    """Environment of a storage process for these tests."""
+    env = {
+        "PREVIS_STORAGE_DATA_DIR": str(data_dir),
+        "PREVIS_STORAGE_PORT": str(port),
+        "PREVIS_STORAGE_METRICS_PORT": "-1",
+        "PREVIS_STORAGE_LOG_FORMAT": "text",
+        "PREVIS_STORAGE_LOG_LEVEL": "WARNING",
+        # Settings a developer's environment or .env may hold must not leak in.
+        "PREVIS_STORAGE_DATABASE_URL": database_url or "",
+    }
+    return env
+
+
 async def kill_rounds(
     ledger: Ledger,
     restart: Callable[[], Awaitable[None]],

@@ -19,25 +19,12 @@ import pytest
 
 from previs_cli.supervisor import Supervisor
 from tests.storage.harness import StorageHarness
-from tests.storage.kill_ledger import Ledger, kill_rounds, summary
+from tests.storage.kill_ledger import Ledger, kill_rounds, storage_env, summary
 
 LONG = os.environ.get("PREVIS_LONG_TESTS") == "1"
 ROUNDS = 25 if LONG else 3
 WRITERS = 8
 ASSETS = 4
-
-
-def storage_env(data_dir, database_url: str | None, port: int = 0) -> dict[str, str]:
-    env = {
-        "PREVIS_STORAGE_DATA_DIR": str(data_dir),
-        "PREVIS_STORAGE_PORT": str(port),
-        "PREVIS_STORAGE_METRICS_PORT": "-1",
-        "PREVIS_STORAGE_LOG_FORMAT": "text",
-        "PREVIS_STORAGE_LOG_LEVEL": "WARNING",
-        # Settings a developer's environment or .env may hold must not leak in.
-        "PREVIS_STORAGE_DATABASE_URL": database_url or "",
-    }
-    return env
 
 
 @pytest.mark.timeout(1800 if LONG else 300)
