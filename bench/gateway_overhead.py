@@ -5,8 +5,11 @@ and download MB/s of a large blob direct and through the gateway.
 Each server is its own process (as deployed); the client is this process.
 The machine is shared, so direct and gateway rounds alternate and each ratio
 is the median of the ratios of adjacent (direct, gateway) rounds; latencies
-are pooled over all rounds of a side. The gateway's CPU time per call is read
-from /proc.
+are pooled over all rounds of a side. CPU time per call of the client (this
+process), the upstream and the gateway is read from /proc: on a busy shared
+machine it varies less than the rates do, and explains them (at 64 in flight
+every process is CPU-bound, so the ratio tends to (client + upstream) /
+(client + upstream + gateway) when they share too few cores).
 
 Usage: python bench/gateway_overhead.py [--seconds 2] [--rounds 3] [--blob-mib 256]
        [--gateway-env NAME=VALUE ...] (gateway settings to try)
@@ -86,18 +89,31 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 class Sides:
-    """A stub per side (direct, gateway), each on its own channel."""
+    """A stub per side (direct, gateway), each on its own channel, and the
+    processes whose CPU time is counted."""
 
-    def __init__(self, direct: str, proxied: str, gateway_pid: int) -> None:
+    def __init__(self, direct: str, proxied: str, upstream_pid: int, gateway_pid: int) -> None:
         options = [("grpc.max_receive_message_length", 8 << 20)]
         self.channels = [grpc.aio.insecure_channel(a, options=options) for a in (direct, proxied)]
         self.stubs = [pb_grpc.StorageServiceStub(c) for c in self.channels]
         self.metadata = [(("x-previs-internal-token", TOKEN),), ()]
-        self.gateway_pid = gateway_pid
+        self.pids = {"client": os.getpid(), "upstream": upstream_pid, "gateway": gateway_pid}
+
+    def cpu(self) -> dict[str, float]:
+        return {name: _cpu_seconds(pid) for name, pid in self.pids.items()}
 
     async def close(self) -> None:
         for channel in self.channels:
             await channel.close()
+
+
+def _cpu_line(label: str, spent: list[dict[str, float]], counts: list[float], scale: float, unit: str) -> str:
+    cells = []
+    digits = 0 if unit.startswith("us") else 2
+    for name in ("client", "upstream", "gateway"):
+        per = [spent[side][name] / counts[side] * scale for side in (0, 1)]
+        cells.append(f"{name} {per[0]:.{digits}f}/{per[1]:.{digits}f}" if name != "gateway" else f"{name} {per[1]:.{digits}f}")
+    return f"{label} ({unit}, direct/gateway): " + ", ".join(cells)
 
 
 async def measure(sides: Sides, seconds: float, rounds: int, blob_mib: int) -> None:
@@ -109,16 +125,15 @@ async def measure(sides: Sides, seconds: float, rounds: int, blob_mib: int) -> N
     for in_flight in (1, 64):
         rates: list[list[float]] = [[], []]
         latencies: list[list[float]] = [[], []]
-        gateway_cpu = gateway_calls = 0.0
+        spent = [dict.fromkeys(sides.pids, 0.0) for _ in (0, 1)]
         for _ in range(rounds):
             for side in (0, 1):
-                cpu_before = _cpu_seconds(sides.gateway_pid)
+                before = sides.cpu()
                 rate, lat = await _unary_round(sides.stubs[side], in_flight, seconds, sides.metadata[side])
+                for name, seconds_now in sides.cpu().items():
+                    spent[side][name] += seconds_now - before[name]
                 rates[side].append(rate)
                 latencies[side].extend(lat)
-                if side == 1:
-                    gateway_cpu += _cpu_seconds(sides.gateway_pid) - cpu_before
-                    gateway_calls += len(lat)
         ratio = statistics.median(g / d for d, g in zip(*rates))
         d_rate, g_rate = (statistics.median(r) for r in rates)
         d50, g50 = (statistics.median(lat) * 1000 for lat in latencies)
@@ -126,19 +141,24 @@ async def measure(sides: Sides, seconds: float, rounds: int, blob_mib: int) -> N
         print(f"{f'unary calls/s, {in_flight} in flight':36} {d_rate:10.0f} {g_rate:10.0f} {ratio:10.2f}x")
         print(f"{f'  p50 ms, {in_flight} in flight':36} {d50:10.3f} {g50:10.3f} {g50 - d50:+11.3f}")
         print(f"{f'  p99 ms, {in_flight} in flight':36} {d99:10.3f} {g99:10.3f} {g99 - d99:+11.3f}")
-        print(f"{f'  gateway CPU us/call, {in_flight} in flight':36} {'':10} {gateway_cpu / gateway_calls * 1e6:10.0f}")
+        print("  " + _cpu_line("CPU", spent, [len(lat) for lat in latencies], 1e6, "us/call"))
     size = blob_mib << 20
     speeds: list[list[float]] = [[], []]
+    spent = [dict.fromkeys(sides.pids, 0.0) for _ in (0, 1)]
     for _ in range(rounds):
         for side in (0, 1):
+            before = sides.cpu()
             speeds[side].append(await _download(sides.stubs[side], size, sides.metadata[side]))
+            for name, seconds_now in sides.cpu().items():
+                spent[side][name] += seconds_now - before[name]
     ratio = statistics.median(g / d for d, g in zip(*speeds))
     d_mbs, g_mbs = (statistics.median(s) for s in speeds)
     print(f"{f'download MB/s, {blob_mib} MiB blob':36} {d_mbs:10.0f} {g_mbs:10.0f} {ratio:10.2f}x")
+    print("  " + _cpu_line("CPU", spent, [rounds * blob_mib] * 2, 1e3, "ms/MiB"))
 
 
-async def _measure_and_close(direct: str, proxied: str, gateway_pid: int, args: argparse.Namespace) -> None:
-    sides = Sides(direct, proxied, gateway_pid)
+async def _measure_and_close(direct: str, proxied: str, pids: tuple[int, int], args: argparse.Namespace) -> None:
+    sides = Sides(direct, proxied, *pids)
     try:
         await measure(sides, args.seconds, args.rounds, args.blob_mib)
     finally:
@@ -164,7 +184,7 @@ def main() -> int:
 
 
 def run(scratch_dir: Path, args: argparse.Namespace, started: list) -> None:
-    upstream_port, _ = _start(
+    upstream_port, upstream_pid = _start(
         ["bench/echo_upstream.py", str(scratch_dir / "up.json"), TOKEN], scratch_dir / "up.json", {}, started
     )
     gateway_env = {
@@ -179,7 +199,9 @@ def run(scratch_dir: Path, args: argparse.Namespace, started: list) -> None:
         **dict(item.split("=", 1) for item in args.gateway_env),
     }
     gateway_port, gateway_pid = _start(["-m", "gateway"], scratch_dir / "gw.json", gateway_env, started)
-    asyncio.run(_measure_and_close(f"127.0.0.1:{upstream_port}", f"127.0.0.1:{gateway_port}", gateway_pid, args))
+    asyncio.run(
+        _measure_and_close(f"127.0.0.1:{upstream_port}", f"127.0.0.1:{gateway_port}", (upstream_pid, gateway_pid), args)
+    )
 
 
 if __name__ == "__main__":
