@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 
 from services.planner.characters import Cast, CharacterDraft, extract_cast
 from services.planner.plan import (
+    MAX_BEATS_PER_SCENE,
+    MAX_CHARACTERS,
+    MAX_LOCATIONS,
+    MAX_PROPS,
+    MAX_SCENES,
     Beat,
     BeatKind,
     ChangeAspect,
@@ -36,8 +41,16 @@ from services.planner.prose import clip, join_names, sentences, title_case
 from services.planner.props import apply_wardrobe, find_handlings, find_wardrobe_changes, head_noun
 from services.planner.scripts import ElementKind, ParsedScene, ParsedScript, SceneHeading, ScriptElement
 from services.planner.vocabulary import BriefKind, Setting, TimeOfDay
+from services.runtime.errors import InvalidArgument
 
 GENERATOR = "offline"
+SCRIPT_FIELD = "screenplay.script_revision"
+SHORT_TEXT = 500  # plan.ShortText
+TEXT = 20_000  # plan.Text
+MAX_NOTES = 200
+MAX_BEAT_PROPS = 100
+MAX_BEAT_CHANGES = 50
+MAX_ALIASES = 20
 _SPATIAL = re.compile(
     r"\b(?:door|doors|doorway|window|windows|desk|table|wall|walls|stairs|staircase|stairway|corridor|hallway|counter|"
     r"bar|bed|couch|sofa|fireplace|shelves|shelf|crates|blinds|lamp|railing|rail|pier|dock|balcony|gallery|lantern|"
@@ -69,7 +82,9 @@ class _Entities:
         head = head_noun(name)
         known = self.props.get(name) or self.props.get(self.prop_by_head.get(head, ""))
         if known is None:
-            known = Prop(id=prop_id(len(self.props) + 1), name=name, description=clip(f"{phrase}: {sentence}", 300))
+            if len(self.props) >= MAX_PROPS:
+                return ""  # a plan holds at most MAX_PROPS props: later ones stay prose
+            known = Prop(id=prop_id(len(self.props) + 1), name=_fit(name, SHORT_TEXT), description=clip(f"{phrase}: {sentence}", 300))
             self.props[name] = known
         self.prop_by_head.setdefault(head, name)
         return known.id
@@ -86,27 +101,59 @@ class _Entities:
         return list(dict.fromkeys(found))
 
 
+def _fit(text: str, limit: int) -> str:
+    """``text`` as it is when it fits a plan field of ``limit``
+    characters, else cut at a word boundary."""
+    return text if len(text) <= limit else clip(text, limit)
+
+
+def _too_large(description: str) -> InvalidArgument:
+    return InvalidArgument.for_field(SCRIPT_FIELD, f"the script is too large to plan: {description}", "SCRIPT_TOO_LARGE_TO_PLAN")
+
+
+def _check_scenes(scenes: list[ParsedScene]) -> None:
+    """INVALID_ARGUMENT when the script has more scenes, or a scene more
+    paragraphs, than a plan holds (the text limit alone allows both)."""
+    if len(scenes) > MAX_SCENES:
+        raise _too_large(f"it has {len(scenes)} scenes, a plan holds at most {MAX_SCENES}")
+    for scene in scenes:
+        if len(scene.elements) > MAX_BEATS_PER_SCENE:
+            raise _too_large(
+                f"scene {scene.number} ({scene.heading.text[:80]!r}) has {len(scene.elements)} paragraphs, "
+                f"a scene holds at most {MAX_BEATS_PER_SCENE}"
+            )
+    places = {key for key in (_location_key(scene.heading) for scene in scenes) if key is not None}
+    if len(places) > MAX_LOCATIONS:
+        raise _too_large(f"its sluglines name {len(places)} locations, a plan holds at most {MAX_LOCATIONS}")
+
+
 def plan_screenplay(parsed: ParsedScript, preferences: PlanPreferences, source_revision: str = "") -> Plan:
-    """A plan from a parsed screenplay."""
+    """A plan from a parsed screenplay. Text longer than a plan field holds
+    is cut at a word boundary; a script with more scenes, locations,
+    characters or paragraphs per scene than a plan holds answers
+    INVALID_ARGUMENT (reason ``SCRIPT_TOO_LARGE_TO_PLAN``)."""
     scenes = _scenes_with_opening(parsed)
+    _check_scenes(scenes)
     parsed = parsed.model_copy(update={"scenes": scenes})
     cast = extract_cast(parsed)
+    if len(cast.drafts) > MAX_CHARACTERS:
+        raise _too_large(f"it has {len(cast.drafts)} characters, a plan holds at most {MAX_CHARACTERS}")
     entities = _Entities(
         cast=cast,
         character_ids={d.key: character_id(n) for n, d in enumerate(cast.drafts, start=1)},
         genders={d.key: d.gender for d in cast.drafts},
         excluded_words={t.lower() for d in cast.drafts for name in d.names for t in name.split()},
-        wardrobe={d.key: d.wardrobe for d in cast.drafts},
+        wardrobe={d.key: _fit(d.wardrobe, SHORT_TEXT) for d in cast.drafts},
     )
     locations = _locations(scenes, cast)
     plan_scenes, wardrobe_rows = _plan_scenes(scenes, entities, locations)
     characters = [_character(d, entities.character_ids[d.key], wardrobe_rows.get(d.key, [])) for d in cast.drafts]
     props = _props_with_scenes(entities, plan_scenes)
     return Plan(
-        title=parsed.title or "Untitled",
+        title=_fit(parsed.title, SHORT_TEXT) or "Untitled",
         brief_kind=BriefKind.SCREENPLAY,
         source_revision=source_revision,
-        bible=bible_from(preferences, logline=parsed.title_page.get("Notes", "")),
+        bible=bible_from(preferences, logline=_fit(parsed.title_page.get("Notes", ""), TEXT)),
         characters=characters,
         locations=list(locations.values()),
         props=props,
@@ -144,7 +191,7 @@ def _locations(scenes: list[ParsedScene], cast: Cast) -> dict[tuple[Setting, str
         action = [e.text for e in scene.elements if e.kind is ElementKind.ACTION]
         if key not in locations:
             description = clip(" ".join(_place_sentences(action[:1], cast)[:2]), 400)
-            locations[key] = Location(id=location_id(len(locations) + 1), name=key[1], setting=key[0],
+            locations[key] = Location(id=location_id(len(locations) + 1), name=_fit(key[1], SHORT_TEXT), setting=key[0],
                                       time_of_day=scene.heading.time_of_day, description=description)
         found = layouts.setdefault(key, [])
         if len(found) < 2:
@@ -186,16 +233,18 @@ def _action_beat(element: ScriptElement, entities: _Entities, recent: list[str])
         subject = entities.character_ids[keys[0]] if keys else ""
         for handling in find_handlings(sentence, entities.excluded_words):
             prop = entities.prop_for(handling.name, handling.phrase, sentence)
+            if not prop:
+                continue
             prop_ids.append(prop)
-            changes.append(ContinuityChange(entity_id=prop, aspect=ChangeAspect.PROP_STATE, description=handling.state,
+            changes.append(ContinuityChange(entity_id=prop, aspect=ChangeAspect.PROP_STATE, description=_fit(handling.state, SHORT_TEXT),
                                             holder_id=subject if handling.keeps_holder else ""))
         for change in find_wardrobe_changes(sentence):
             if keys:
-                entities.wardrobe[keys[0]] = apply_wardrobe(entities.wardrobe.get(keys[0], ""), change)
+                entities.wardrobe[keys[0]] = _fit(apply_wardrobe(entities.wardrobe.get(keys[0], ""), change), SHORT_TEXT)
                 changes.append(ContinuityChange(entity_id=subject, aspect=ChangeAspect.WARDROBE, description=entities.wardrobe[keys[0]]))
     prop_ids.extend(entities.mentioned_props(element.text))
-    return Beat(kind=BeatKind.ACTION, text=element.text, character_ids=[entities.character_ids[k] for k in ids],
-                prop_ids=list(dict.fromkeys(prop_ids)), changes=changes)
+    return Beat(kind=BeatKind.ACTION, text=_fit(element.text, TEXT), character_ids=[entities.character_ids[k] for k in ids],
+                prop_ids=list(dict.fromkeys(prop_ids))[:MAX_BEAT_PROPS], changes=changes[:MAX_BEAT_CHANGES])
 
 
 def _dialogue_beat(element: ScriptElement, entities: _Entities, recent: list[str]) -> Beat:
@@ -205,7 +254,7 @@ def _dialogue_beat(element: ScriptElement, entities: _Entities, recent: list[str
     present = bool(speaker) and extension not in _OFFSCREEN
     if present:
         _touch(recent, [key])
-    return Beat(kind=BeatKind.DIALOGUE, text=element.text, speaker_id=speaker, extension=extension,
+    return Beat(kind=BeatKind.DIALOGUE, text=_fit(element.text, TEXT), speaker_id=speaker, extension=extension[:40],
                 parenthetical=" ".join(element.parentheticals)[:500], character_ids=[speaker] if present else [],
                 simultaneous=element.dual)
 
@@ -228,7 +277,7 @@ def _plan_scenes(scenes: list[ParsedScene], entities: _Entities, locations) -> t
             elif element.kind is ElementKind.DIALOGUE:
                 beat = _dialogue_beat(element, entities, recent)
             else:
-                beat = Beat(kind=BeatKind.TRANSITION, text=element.text)
+                beat = Beat(kind=BeatKind.TRANSITION, text=_fit(element.text, TEXT))
             beats.append(beat)
         present = list(dict.fromkeys(c for b in beats for c in b.character_ids + ([b.speaker_id] if b.speaker_id and b.extension in ("O.S.", "O.C.") else [])))
         key_of = {v: k for k, v in entities.character_ids.items()}
@@ -244,8 +293,9 @@ def _plan_scenes(scenes: list[ParsedScene], entities: _Entities, locations) -> t
         if location is not None and location.time_of_day in (TimeOfDay.UNSPECIFIED, TimeOfDay.CONTINUOUS):
             location.time_of_day = time
         plan_scenes.append(Scene(
-            id=sid, number=number, heading=parsed_scene.heading.text, location_id=location.id if location else "",
-            time_of_day=time, character_ids=present, prop_ids=scene_props, beats=beats, notes=parsed_scene.notes,
+            id=sid, number=number, heading=_fit(parsed_scene.heading.text, SHORT_TEXT), location_id=location.id if location else "",
+            time_of_day=time, character_ids=present, prop_ids=scene_props, beats=beats,
+            notes=[_fit(note, TEXT) for note in parsed_scene.notes[:MAX_NOTES]],
             summary=_summary(beats, entities, key_of),
         ))
     return plan_scenes, wardrobe_rows
@@ -263,10 +313,11 @@ def _summary(beats: list[Beat], entities: _Entities, key_of: dict[str, str]) -> 
 
 def _character(draft: CharacterDraft, cid: str, wardrobe_rows: list[SceneWardrobe]) -> Character:
     name = draft.display_name
-    aliases = sorted({title_case(n) for n in draft.names} - {name})
+    aliases = sorted({title_case(n) for n in draft.names} - {name})[:MAX_ALIASES]
     return Character(
-        id=cid, name=name, aliases=aliases, description=draft.description, identity_lock=draft.identity_lock(),
-        wardrobe=draft.wardrobe, wardrobe_by_scene=wardrobe_rows, hair_makeup=draft.hair_makeup,
+        id=cid, name=_fit(name, SHORT_TEXT), aliases=[_fit(a, SHORT_TEXT) for a in aliases], description=_fit(draft.description, TEXT),
+        identity_lock=_fit(draft.identity_lock(), TEXT), wardrobe=_fit(draft.wardrobe, SHORT_TEXT), wardrobe_by_scene=wardrobe_rows,
+        hair_makeup=_fit(draft.hair_makeup, SHORT_TEXT),
         dialogue_lines=draft.dialogue_lines,
     )
 

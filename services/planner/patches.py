@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.planner.plan import Character, Location, Plan, Prop, Scene, character_id, location_id, next_id, plan_problems, prop_id, scene_id
+from services.planner.plan_protos import validated
 from services.runtime.errors import InvalidArgument
 
 MAX_PATCHES = 200
@@ -47,9 +48,24 @@ class PatchOp(enum.StrEnum):
 class PlanPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path: str = Field(max_length=MAX_PATH_CHARS * 2)
+    path: str = Field(max_length=MAX_PATH_CHARS)
     op: PatchOp
     value: Any = None
+
+
+def plan_patch(i: int, path: str, op: str, value: Any) -> PlanPatch:
+    """Patch ``i`` of a request as a domain patch: INVALID_ARGUMENT naming
+    ``patches[i].path`` for a path of any length or content the planner
+    does not take (checked before anything else is done with it), or the
+    ``patches[i]`` field pydantic refuses."""
+    if len(path) > MAX_PATH_CHARS:
+        raise _path_error(i, f"{_preview(path)} is {len(path)} characters long, more than {MAX_PATH_CHARS}")
+    return validated(PlanPatch, {"path": path, "op": op, "value": value}, f"patches[{i}]")
+
+
+def _preview(path: str) -> str:
+    """The start of a path, quoted, for an error message."""
+    return repr(path[:60]) + ("…" if len(path) > 60 else "")
 
 
 @dataclass(frozen=True)
@@ -78,10 +94,10 @@ def parse_path(path: str, i: int = 0) -> list[_Step]:
     if not path:
         raise _path_error(i, "is required")
     if len(path) > MAX_PATH_CHARS:
-        raise _path_error(i, f"is longer than {MAX_PATH_CHARS} characters")
+        raise _path_error(i, f"{_preview(path)} is {len(path)} characters long, more than {MAX_PATH_CHARS}")
     segments = path.split(".")
     if len(segments) > MAX_PATH_SEGMENTS:
-        raise _path_error(i, f"{path!r} has more than {MAX_PATH_SEGMENTS} segments")
+        raise _path_error(i, f"{_preview(path)} has {len(segments)} segments, more than {MAX_PATH_SEGMENTS}")
     steps = []
     for segment in segments:
         found = _SEGMENT.match(segment)

@@ -245,8 +245,15 @@ def _describe(item: Mapping[str, Any]) -> str:
     return str(item.get("msg", "is invalid"))
 
 
-def value_to_python(value: struct_pb2.Value) -> Any:
-    """A ``google.protobuf.Value`` as JSON-like Python (None when unset)."""
+def value_to_python(value: struct_pb2.Value, field: str = "value") -> Any:
+    """A ``google.protobuf.Value`` as JSON-like Python (None when unset);
+    INVALID_ARGUMENT naming ``field`` for a number JSON cannot hold (NaN,
+    Infinity), which the wire format allows."""
     if value.WhichOneof("kind") is None:
         return None
-    return json_format.MessageToDict(value)
+    try:
+        return json_format.MessageToDict(value)
+    except ValueError as error:
+        raise InvalidArgument.for_field(
+            field, f"numbers must be finite: {error}".replace("Fail to serialize", "cannot take"), "NON_FINITE_NUMBER"
+        ) from None

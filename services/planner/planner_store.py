@@ -100,24 +100,27 @@ def project_of(name: str) -> str:
 
 
 class _Cache:
-    """A small LRU of decoded immutable revisions."""
+    """A small LRU of decoded immutable revisions, keyed by tenant, name
+    and model type: a plan read of a shot-plan revision never finds the
+    shot plan (it goes to storage and gets WRONG_RESOURCE_KIND)."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._items: collections.OrderedDict[tuple[str, str], BaseModel] = collections.OrderedDict()
+        self._items: collections.OrderedDict[tuple[str, str, type], BaseModel] = collections.OrderedDict()
 
-    def get(self, name: str) -> BaseModel | None:
-        key = (current_identity().tenant, name)
+    def get(self, name: str, model_type: type[ModelT]) -> ModelT | None:
+        key = (current_identity().tenant, name, model_type)
         found = self._items.get(key)
         if found is not None:
             self._items.move_to_end(key)
-        return found
+        return found  # type: ignore[return-value]
 
     def put(self, name: str, value: BaseModel) -> None:
         if self._size <= 0:
             return
-        self._items[(current_identity().tenant, name)] = value
-        self._items.move_to_end((current_identity().tenant, name))
+        key = (current_identity().tenant, name, type(value))
+        self._items[key] = value
+        self._items.move_to_end(key)
         while len(self._items) > self._size:
             self._items.popitem(last=False)
 
@@ -128,7 +131,7 @@ class PlannerStore:
     def __init__(self, client: StorageClient, *, cache_size: int = 64) -> None:
         self._client = client
         self._cache = _Cache(cache_size)
-        self._loading: dict[tuple[str, str], asyncio.Future] = {}
+        self._loading: dict[tuple[str, str, type, str], asyncio.Future] = {}
         self._known_assets: dict[tuple[str, str], str] = {}
 
     # ------------------------------------------------------------ assets
@@ -296,10 +299,10 @@ class PlannerStore:
         at once) share one read and one decode."""
         if parse_revision(name, field).is_latest:
             return await self._load(name, message_type, model_type, field=field, what=what)
-        found = self._cache.get(name)
+        found = self._cache.get(name, model_type)
         if found is not None:
-            return found  # type: ignore[return-value]
-        key = (current_identity().tenant, name)
+            return found
+        key = (current_identity().tenant, name, model_type, field)  # an error names the caller's field
         loading = self._loading.get(key)
         if loading is None:
             loading = asyncio.ensure_future(self._load(name, message_type, model_type, field=field, what=what))
@@ -307,7 +310,7 @@ class PlannerStore:
             loading.add_done_callback(lambda done: self._loaded(key, done))
         return await asyncio.shield(loading)
 
-    def _loaded(self, key: tuple[str, str], done: asyncio.Future) -> None:
+    def _loaded(self, key: tuple[str, str, type, str], done: asyncio.Future) -> None:
         self._loading.pop(key, None)
         if not done.cancelled():
             done.exception()  # retrieved, even when every waiter was cancelled

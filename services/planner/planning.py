@@ -17,8 +17,11 @@ listed on the outputs they made.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Union
+
+from pydantic import ValidationError
 
 from previs.planner.v1 import planner_pb2
 from previs.storage.v1 import storage_pb2
@@ -51,6 +54,7 @@ from services.planner.shot_planner import plan_shots
 from services.runtime.errors import Aborted, FailedPrecondition, InvalidArgument
 from services.runtime.resource_names import parse_project, parse_revision
 
+_LOGGER = logging.getLogger(__name__)
 Brief = Union[ScreenplayBrief, MusicVideoBrief, ProductAdBrief, SceneBrief]
 MAX_PATCH_MESSAGE_CHARS = 2000
 _EXPORT_ROLES = {ExportFormat.PLAN_JSON: "plan-json", ExportFormat.CHARACTERS_CSV: "characters-csv", ExportFormat.SHOTS_CSV: "shots-csv"}
@@ -66,6 +70,19 @@ class ShotPlanResult:
 def _same_project(name: str, project: str, field: str) -> None:
     if project_of(name) != project:
         raise InvalidArgument.for_field(field, f"must be in {project}, the project of the call", "CROSS_PROJECT_REFERENCE")
+
+
+def _not_plannable(script_revision: str, error: ValidationError) -> InvalidArgument:
+    """A script whose plan would break a plan limit that the offline
+    planner does not fit the text to: the caller's input, so
+    INVALID_ARGUMENT naming the script, never INTERNAL."""
+    first = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or error.title
+    _LOGGER.warning("script %s does not fit a plan: %s: %s", script_revision, where, first["msg"])
+    return InvalidArgument.for_field(
+        "screenplay.script_revision", f"{script_revision} cannot be planned: {error.title}.{where}: {first['msg']}",
+        "SCRIPT_NOT_PLANNABLE",
+    )
 
 
 def _revision_field(name: str, field: str) -> str:
@@ -122,7 +139,10 @@ class Planning:
             revision, script = await self._store.read(name, planner_pb2.Script, field="screenplay.script_revision", what="a script")
             fmt = ScriptFormat(enum_suffix(planner_pb2.ScriptFormat.DESCRIPTOR, script.format))
             parsed = await asyncio.to_thread(parse_script, script.content, fmt, script.title)
-            plan = await asyncio.to_thread(plan_screenplay, parsed, preferences, revision.name)
+            try:
+                plan = await asyncio.to_thread(plan_screenplay, parsed, preferences, revision.name)
+            except ValidationError as error:
+                raise _not_plannable(revision.name, error) from None
             return plan, script.content, [revision.name], []
         if isinstance(brief, MusicVideoBrief):
             return plan_music_video(brief, preferences), brief.model_dump_json(), [], []

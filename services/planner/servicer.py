@@ -13,7 +13,7 @@ from services.planner.briefs import MusicVideoBrief, ProductAdBrief, SceneBrief,
 from services.planner.exports import ExportFormat
 from services.planner.feedback import EditDelta
 from services.planner.llm_traces import get_trace, list_traces
-from services.planner.patches import PlanPatch
+from services.planner.patches import PlanPatch, plan_patch
 from services.planner.plan_protos import enum_suffix, request_model, to_message, value_to_python
 from services.planner.planning import Planning, ShotPlanResult
 from services.planner.preferences import PlanPreferences
@@ -44,7 +44,7 @@ def _patches(request: pb.PatchPlanRequest) -> list[PlanPatch]:
         op = enum_suffix(planner_pb2.PlanPatch.Op.DESCRIPTOR, patch.op)
         if op not in ("UNSPECIFIED", "REPLACE", "ADD", "REMOVE"):
             raise InvalidArgument.for_field(f"patches[{i}].op", f"unknown op {patch.op}", "INVALID_PATCH_OP")
-        patches.append(PlanPatch(path=patch.path[:1000], op=op, value=value_to_python(patch.value)))
+        patches.append(plan_patch(i, patch.path, op, value_to_python(patch.value, f"patches[{i}].value")))
     return patches
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.planner.plan import ShortText, Text, RevisionRef
+from services.planner.plan import MAX_CHARACTERS, MAX_PROPS, ShortText, Text, RevisionRef
 from services.planner.vocabulary import CameraAngle, CameraMovement, ScreenDirection, ShotSize, TimeOfDay
 
 Ref = Annotated[str, Field(max_length=20)]
@@ -44,8 +44,8 @@ class CharacterContinuity(_Model):
 
 
 class ContinuityLock(_Model):
-    characters: list[CharacterContinuity] = Field(default_factory=list, max_length=200)
-    props: list[PropState] = Field(default_factory=list, max_length=200)
+    characters: list[CharacterContinuity] = Field(default_factory=list, max_length=MAX_CHARACTERS)
+    props: list[PropState] = Field(default_factory=list, max_length=MAX_PROPS)
     time_of_day: TimeOfDay = TimeOfDay.UNSPECIFIED
     screen_direction: ScreenDirection = ScreenDirection.UNSPECIFIED
     location_layout: Text = ""
@@ -66,8 +66,8 @@ class Shot(_Model):
     movement: CameraMovement = CameraMovement.UNSPECIFIED
     lens_mm: float = Field(0.0, ge=0, le=1200)
     duration_s: float = Field(0.0, ge=0, le=600)
-    character_ids: list[Ref] = Field(default_factory=list, max_length=200)
-    prop_ids: list[Ref] = Field(default_factory=list, max_length=200)
+    character_ids: list[Ref] = Field(default_factory=list, max_length=MAX_CHARACTERS)
+    prop_ids: list[Ref] = Field(default_factory=list, max_length=MAX_PROPS)
     screen_direction: ScreenDirection = ScreenDirection.UNSPECIFIED
     description: Text = ""
     dialogue: Text = ""

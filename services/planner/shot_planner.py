@@ -12,8 +12,9 @@ from __future__ import annotations
 from services.planner.coverage import CutShot, cover_scene
 from services.planner.locks import fill_locks
 from services.planner.plan import Plan, PlanIndex
-from services.planner.shot_plan import DEFAULT_DURATION_TOLERANCE, ShotPlan, renumber
+from services.planner.shot_plan import DEFAULT_DURATION_TOLERANCE, MAX_SHOTS, ShotPlan, renumber
 from services.planner.timing import fit_to_target
+from services.runtime.errors import InvalidArgument
 
 GENERATOR = "offline"
 
@@ -33,6 +34,11 @@ def plan_shots(plan: Plan, plan_revision: str = "", tolerance: float = DEFAULT_D
     """A shot plan for a plan: coverage, timing, ids and continuity locks."""
     index = PlanIndex.of(plan)
     cuts = cut_plan(plan, index)
+    if len(cuts) > MAX_SHOTS:
+        raise InvalidArgument.for_field(
+            "plan_revision", f"the plan needs {len(cuts)} shots, a shot plan holds at most {MAX_SHOTS}: split it into several plans",
+            "PLAN_TOO_LARGE_FOR_SHOT_PLAN",
+        )
     durations = fit_to_target([c.timing for c in cuts], plan.bible.target_duration_s)
     shots = renumber([c.shot.model_copy(update={"duration_s": d}) for c, d in zip(cuts, durations)])
     shots = fill_locks(plan, shots, index=index)

@@ -19,6 +19,7 @@ from services.planner.vocabulary import Pacing
 SPEECH_WORDS_PER_SECOND = 2.5
 ACTION_SECONDS_PER_WORD = 0.33
 MIN_SHOT_SECONDS = 1.0
+LONGEST_SHOT_SECONDS = 600.0  # shot_plan.Shot.duration_s: a ten-minute speech is still one shot of at most this
 RELAXED_MIN_SHOT_SECONDS = 0.5
 MAX_SHOT_SECONDS = {Pacing.SLOW: 8.0, Pacing.MEDIUM: 6.0, Pacing.FAST: 4.0, Pacing.UNSPECIFIED: 6.0}
 _PACE_FACTOR = {Pacing.SLOW: 1.2, Pacing.MEDIUM: 1.0, Pacing.FAST: 0.85, Pacing.UNSPECIFIED: 1.0}
@@ -36,6 +37,11 @@ class Timing:
         """Timing of one shot that must hold both (e.g. action plus voice-over)."""
         natural = max(self.natural, other.natural)
         return Timing(natural, max(self.minimum, other.minimum), max(self.maximum, other.maximum, natural))
+
+    def capped(self) -> "Timing":
+        """The timing within the longest shot a shot plan holds."""
+        ceiling = LONGEST_SHOT_SECONDS
+        return Timing(min(self.natural, ceiling), min(self.minimum, ceiling), min(self.maximum, ceiling))
 
 
 def speech_seconds(text: str, parentheticals: int = 0) -> float:
@@ -70,6 +76,7 @@ def fit_to_target(timings: list[Timing], target: float, relaxed: bool = False) -
     keeps the natural durations."""
     if not timings:
         return []
+    timings = [t.capped() for t in timings]
     floor = RELAXED_MIN_SHOT_SECONDS if relaxed else None
     if target <= 0:
         return round_to_total([t.natural for t in timings], None)
@@ -90,7 +97,7 @@ def round_to_total(values: list[float], total: float | None, minimums: list[floa
     """Rounds to tenths of a second; with ``total`` the rounding error is
     spread a tenth at a time over the longest shots (never below a shot's
     minimum) so the sum is exact."""
-    rounded = [max(0.1, round(v, 1)) for v in values]
+    rounded = [min(max(0.1, round(v, 1)), LONGEST_SHOT_SECONDS) for v in values]
     if total is None or not rounded:
         return rounded
     floors = [max(0.1, math.ceil(m * 10 - 1e-9) / 10) for m in (minimums or [0.1] * len(rounded))]
@@ -101,8 +108,9 @@ def round_to_total(values: list[float], total: float | None, minimums: list[floa
         i = order[position % len(order)]
         position += 1
         if steps > 0:
-            rounded[i] = round(rounded[i] + 0.1, 1)
-            steps -= 1
+            if rounded[i] + 0.1 <= LONGEST_SHOT_SECONDS + 1e-9:
+                rounded[i] = round(rounded[i] + 0.1, 1)
+                steps -= 1
         elif rounded[i] - 0.1 >= floors[i] - 1e-9:
             rounded[i] = round(rounded[i] - 0.1, 1)
             steps += 1

@@ -108,3 +108,46 @@ def test_fit_to_target_respects_clamps():
     assert sum(short) == pytest.approx(5.5, abs=0.2)
     assert sum(fit_to_target(timings, 3.0, relaxed=True)) == pytest.approx(3.0, abs=0.2)
     assert fit_to_target(timings, 0) == [2.0, 4.0, 3.0]
+
+
+# --------------------------------------------------------------------------- plans at the model's limits
+def _crowd_plan(people: int):
+    from services.planner.plan import Beat, BeatKind, Character, Plan, Scene
+
+    cast = [Character(id=f"CHAR_{n:02d}", name=f"Person {n}") for n in range(1, people + 1)]
+    ids = [c.id for c in cast]
+    beats = [Beat(kind=BeatKind.ACTION, text="Everyone stands and turns to the door.", character_ids=ids)]
+    beats += [Beat(kind=BeatKind.DIALOGUE, text="Here.", speaker_id=c, character_ids=[c]) for c in ids[:3]]
+    return Plan(characters=cast, scenes=[Scene(id="SC001", character_ids=ids, beats=beats)])
+
+
+def test_a_beat_naming_the_largest_cast_still_gets_shots():
+    from services.planner.continuity import validate_shot_plan
+    from services.planner.plan import MAX_CHARACTERS
+
+    plan = _crowd_plan(MAX_CHARACTERS)
+    shots = plan_shots(plan)
+    assert max(len(s.character_ids) for s in shots.shots) == MAX_CHARACTERS
+    assert validate_shot_plan(plan, shots).score >= 0
+
+
+def test_a_plan_needing_more_shots_than_a_shot_plan_holds_is_refused(monkeypatch):
+    from services.planner import shot_planner
+    from services.runtime.errors import InvalidArgument
+
+    plan = _crowd_plan(3)
+    needed = len(plan_shots(plan).shots)
+    monkeypatch.setattr(shot_planner, "MAX_SHOTS", needed - 1)
+    with pytest.raises(InvalidArgument) as caught:
+        plan_shots(plan)
+    assert caught.value.reason == "PLAN_TOO_LARGE_FOR_SHOT_PLAN" and caught.value.field_violations[0].field == "plan_revision"
+
+
+def test_no_shot_is_longer_than_a_shot_plan_holds():
+    from services.planner.timing import LONGEST_SHOT_SECONDS, dialogue_timing
+
+    speech = dialogue_timing("word " * 5000)
+    assert speech.natural > LONGEST_SHOT_SECONDS
+    assert fit_to_target([speech], 0) == [LONGEST_SHOT_SECONDS]
+    durations = fit_to_target([speech, Timing(2, 1, 6)], 2000)
+    assert max(durations) <= LONGEST_SHOT_SECONDS
