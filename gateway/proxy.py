@@ -20,13 +20,16 @@ from gateway.admission import Admission, Admitted
 from gateway.routes import MethodRoute
 from services.runtime import metrics
 from services.runtime.call_wrapper import abort_with_status
-from services.runtime.errors import PrevisError
-from services.runtime.rich_status import status_from_error
+from services.runtime.errors import PrevisError, Unavailable
+from services.runtime.rich_status import STATUS_DETAILS_KEY, status_from_error
 from services.runtime.stream_status import StatusWitness
 
 _LOGGER = logging.getLogger(__name__)
 
 LABEL = "gateway"
+# What a client is told to wait before retrying when an upstream cannot be
+# reached (the gateway reconnects at least this often).
+UPSTREAM_RETRY_DELAY_SECONDS = 1.0
 _HOP_BY_HOP = frozenset({"user-agent", "te", "content-type", "grpc-accept-encoding", "grpc-encoding", "grpc-timeout"})
 
 
@@ -119,10 +122,28 @@ class GatewayProxy(grpc.GenericRpcHandler):
             await abort_with_status(context, status_from_error(error, request_id), request_id)
             raise  # unreachable: abort raises
 
-    @staticmethod
-    async def _relay_error(context: grpc.aio.ServicerContext, call: _Call, error: grpc.aio.AioRpcError) -> None:
+    async def _relay_error(
+        self, context: grpc.aio.ServicerContext, call: _Call, error: grpc.aio.AioRpcError, admitted: Admitted
+    ) -> None:
+        """Ends the call with the upstream's status, details and trailers. An
+        UNAVAILABLE that the gateway's own channel made up (the upstream
+        cannot be reached: no status details from a server) becomes one with
+        ErrorInfo and RetryInfo, and without the internal address that the
+        channel's message names."""
         call.code = error.code().name
-        await context.abort(error.code(), error.details() or "", trailing_metadata=_passable(error.trailing_metadata()))
+        trailing = _passable(error.trailing_metadata())
+        if error.code() == grpc.StatusCode.UNAVAILABLE and not any(k == STATUS_DETAILS_KEY for k, _ in trailing):
+            service = call.metrics.method.split("/")[1]
+            _LOGGER.warning("upstream of %s unavailable: %s", service, error.details())
+            unreachable = Unavailable(
+                f"{service} is unavailable; retry shortly",
+                reason="UPSTREAM_UNAVAILABLE",
+                metadata={"service": service},
+                retry_delay_seconds=UPSTREAM_RETRY_DELAY_SECONDS,
+            )
+            request_id = self._admission.request_id_of(admitted.metadata)
+            await abort_with_status(context, status_from_error(unreachable, request_id), request_id)
+        await context.abort(error.code(), error.details() or "", trailing_metadata=trailing)
 
     def _unary_unary(self, method: _MethodMetrics, upstream: grpc.aio.UnaryUnaryMultiCallable):
         async def forward(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
@@ -133,7 +154,7 @@ class GatewayProxy(grpc.GenericRpcHandler):
                 try:
                     response = await upstream_call
                 except grpc.aio.AioRpcError as error:
-                    await self._relay_error(context, call, error)
+                    await self._relay_error(context, call, error, admitted)
                 except asyncio.CancelledError:
                     call.code = "CANCELLED"
                     upstream_call.cancel()
@@ -156,7 +177,7 @@ class GatewayProxy(grpc.GenericRpcHandler):
                 try:
                     response = await upstream_call
                 except grpc.aio.AioRpcError as error:
-                    await self._relay_error(context, call, witness.server_error(error))
+                    await self._relay_error(context, call, witness.server_error(error), admitted)
                 except asyncio.CancelledError:
                     call.code = "CANCELLED"
                     upstream_call.cancel()
@@ -189,7 +210,7 @@ class GatewayProxy(grpc.GenericRpcHandler):
                     async for response in upstream_call:
                         yield response
                 except grpc.aio.AioRpcError as error:
-                    await self._relay_error(context, call, witness.server_error(error))
+                    await self._relay_error(context, call, witness.server_error(error), admitted)
                 context.set_trailing_metadata(_passable(await upstream_call.trailing_metadata()))
             except asyncio.CancelledError:
                 call.code = "CANCELLED"

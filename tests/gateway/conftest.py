@@ -11,7 +11,7 @@ from gateway.api_keys import ApiKey, write_keys_file
 from gateway.app import wire
 from gateway.settings import GatewaySettings
 from previs.storage.v1 import storage_pb2, storage_service_pb2 as pb, storage_service_pb2_grpc as pb_grpc
-from services.runtime.errors import NotFound
+from services.runtime.errors import NotFound, Unavailable
 from services.runtime.request_context import current_identity
 from services.runtime.server import ServiceRegistration, start_server
 from services.runtime.settings import ServiceSettings
@@ -35,6 +35,8 @@ class Upstream(pb_grpc.StorageServiceServicer):
     async def GetProject(self, request, context):
         if request.name == "projects/missing":
             raise NotFound("project 'projects/missing' was not found", reason="PROJECT_NOT_FOUND")
+        if request.name == "projects/busy":
+            raise Unavailable("the upstream is busy", reason="UPSTREAM_SAYS_BUSY", retry_delay_seconds=3)
         if request.name == "projects/hang":
             try:
                 await asyncio.sleep(60)
