@@ -208,27 +208,19 @@ async def _stream_of(items):
 
 
 class Tally:
-    """Status-code histogram per method, the problems found, and problems
-    that match a known (xfailed, owner-assigned) defect."""
+    """Status-code histogram per method and the problems found."""
 
     def __init__(self) -> None:
         self.codes: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
         self.reasons: collections.Counter = collections.Counter()
         self.problems: list[tuple[str, list[str], str]] = []
-        self.known: collections.Counter = collections.Counter()
 
     def add(self, outcome: Outcome, request=None) -> None:
-        from tests.faults.known_defects import known_defect
-
         self.codes[outcome.method][outcome.label] += 1
         if outcome.code != grpc.StatusCode.OK:
             self.reasons[f"{outcome.code.name} {outcome.reason}"] += 1
         found = outcome.problems()
         if not found:
-            return
-        defect = known_defect(outcome.method.rsplit("/", 1)[-1], request, outcome) if request is not None else None
-        if defect is not None:
-            self.known[defect.key] += 1
             return
         self.problems.append((outcome.method, found, f"{outcome.code.name}: {outcome.message[:300]}\n{describe(request)}"))
 
@@ -247,8 +239,6 @@ class Tally:
         lines += [f"  {code:<24} {count}" for code, count in sorted(self.histogram().items(), key=lambda kv: -kv[1])]
         top = ", ".join(f"{reason} {count}" for reason, count in self.reasons.most_common(8))
         lines.append(f"  most common reasons: {top}")
-        if self.known:
-            lines.append("  known defects (xfailed, see known_defects.py): " + ", ".join(f"{k} {v}" for k, v in self.known.items()))
         for method, counter in sorted(self.codes.items()):
             summary = ", ".join(f"{code} {count}" for code, count in sorted(counter.items(), key=lambda kv: -kv[1]))
             lines.append(f"    {method.rsplit('/', 1)[-1]:<28} {summary}")

@@ -227,13 +227,3 @@ async def _finished(stub, job_name: str, metadata, timeout: float = STEP_TIMEOUT
 
 def latest(revision: str) -> str:
     return revision.rsplit("/", 1)[0] + "/latest"
-
-
-def note_planner_revisions(*tenants: TenantResources) -> None:
-    """Tells known_defects which names are plan and shot-plan revisions."""
-    from tests.faults.known_defects import PLANNER_REVISIONS
-
-    for made in tenants:
-        for kind, bucket in (("plan_revision", PLANNER_REVISIONS.plans), ("shot_plan_revision", PLANNER_REVISIONS.shot_plans)):
-            if kind not in made.missing_kinds:
-                bucket.update({made.names[kind], latest(made.names[kind])})

@@ -48,7 +48,7 @@ from tests.faults.message_strategies import (
     unparsable_bytes,
 )
 from tests.faults.outcomes import Caller, Tally, bearer, internal
-from tests.faults.tenant_resources import latest, make_resources, note_planner_revisions
+from tests.faults.tenant_resources import latest, make_resources
 from tests.suite import INTERNAL_TOKEN, TENANT_A_KEY, TENANT_B_KEY, in_process_suite
 
 REQUESTS_PER_SERVICE = int(os.environ.get("PREVIS_FUZZ_REQUESTS", "300"))
@@ -107,7 +107,6 @@ async def _fuzz(suite, service_name: str, tmp_path: Path) -> Tally:
         other = await make_resources(channel, "tenant-b", TENANT_B_KEY)
         names = [*own.all_names(), *other.all_names()]
         names += [latest(name) for name in names if "/revisions/" in name]
-        note_planner_revisions(own, other)
         await note_ids(channel, own)
         strategies = MessageStrategies(names=names)
         per_method = math.ceil(REQUESTS_PER_SERVICE / len(service.methods))

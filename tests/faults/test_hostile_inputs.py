@@ -408,12 +408,13 @@ async def test_no_api_takes_a_url_and_none_is_fetched(seeded, listener):
     await _assert_all_serving(suite)
 
 
-# Defects found here in code other engineers own; each test fails (xpasses)
-# the day its defect is fixed: then delete the mark and the entry in
-# known_defects.py.
+# Defects these tests found (fixed by the planner's owner): a patch path
+# past the length limit answered INTERNAL (pydantic's max_length raised
+# outside the validation that maps to INVALID_ARGUMENT), and a plan read
+# given a shot-plan revision (or the reverse) answered INTERNAL once that
+# revision was in the planner's cache.
 
 
-@pytest.mark.xfail(strict=True, reason="known defect planner-long-patch-path (known_defects.py), owner: planner")
 async def test_a_patch_path_past_the_length_limit_is_invalid_argument(seeded):
     _suite, channel, made = seeded
     method = {m.name: m for m in exposed_methods()}["PatchPlan"]
@@ -425,7 +426,6 @@ async def test_a_patch_path_past_the_length_limit_is_invalid_argument(seeded):
     assert outcome.code == grpc.StatusCode.INVALID_ARGUMENT and not outcome.problems(), (outcome.code, outcome.message)
 
 
-@pytest.mark.xfail(strict=True, reason="known defect planner-cached-kind (known_defects.py), owner: planner")
 async def test_a_cached_revision_of_the_wrong_kind_is_invalid_argument(seeded):
     _suite, channel, made = seeded
     caller = Caller(channel, bearer(TENANT_A_KEY))
