@@ -191,20 +191,33 @@ class LocalContentStore(ContentStore):
         return self.path_of(sha256).exists()
 
     async def read(self, sha256: str, offset: int, length: int, chunk_size: int) -> AsyncIterator[bytes]:
+        """Reads one chunk ahead: the next chunk comes off the disk while the
+        caller sends the current one."""
         try:
             fd = os.open(self.path_of(sha256), os.O_RDONLY)
         except FileNotFoundError:
             raise ContentMissing(sha256) from None
+        end = offset + length
+
+        def read_at(position: int) -> asyncio.Future | None:
+            if position >= end:
+                return None
+            return asyncio.ensure_future(asyncio.to_thread(os.pread, fd, min(chunk_size, end - position), position))
+
+        ahead = read_at(offset)
         try:
-            position, end = offset, offset + length
-            while position < end:
-                data = await asyncio.to_thread(os.pread, fd, min(chunk_size, end - position), position)
+            position = offset
+            while ahead is not None:
+                # Shielded: a cancelled download leaves the read to finish in
+                # its thread, and the file is closed after it.
+                data = await asyncio.shield(ahead)
                 if not data:
                     raise ContentMissing(f"{sha256} is shorter than recorded")
                 position += len(data)
+                ahead = read_at(position)
                 yield data
         finally:
-            os.close(fd)
+            _close_after(fd, ahead)
 
     def delete(self, sha256: str) -> None:
         try:
@@ -272,6 +285,18 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _close_after(fd: int, read: asyncio.Future | None) -> None:
+    """Closes ``fd`` once a read still running in a thread is done (closing
+    it earlier could let that read hit a file opened meanwhile under the
+    same number)."""
+    if read is None or read.done():
+        if read is not None and not read.cancelled():
+            read.exception()  # retrieved: a read nobody waits for may fail quietly
+        os.close(fd)
+        return
+    read.add_done_callback(lambda done: (done.cancelled() or done.exception(), os.close(fd)))
 
 
 def _fsync_dir(path: Path) -> None:

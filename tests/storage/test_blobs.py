@@ -185,3 +185,30 @@ async def test_concurrent_uploads_of_the_same_content(storage):
     assert _content_files(storage) == [sha256_of(data)]
     assert (await storage.a.download(blobs[0].name))[1] == data
     assert await _no_temporary_files(storage)
+
+
+async def test_downloads_stopped_midway_close_their_files(storage):
+    project = await storage.a.project()
+    blob = await storage.a.upload(project.name, _content(6 * MiB, seed=5))
+    content_path = str(storage.parts.store.path_of(blob.sha256))
+
+    def open_on_content() -> int:
+        found = 0
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                found += os.readlink(f"/proc/self/fd/{fd}") == content_path
+            except OSError:
+                continue
+        return found
+
+    for _ in range(4):
+        call = storage.a.storage.DownloadBlob(pb.DownloadBlobRequest(name=blob.name, chunk_size=MiB))
+        first = await call.read()
+        assert len(first.data) == MiB
+        call.cancel()
+    described, whole = await storage.a.download(blob.name, offset=5, length=3 * MiB)
+    assert len(whole) == 3 * MiB and described.sha256 == blob.sha256
+    deadline = asyncio.get_running_loop().time() + 5
+    while open_on_content() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.02)
+    assert open_on_content() == 0
