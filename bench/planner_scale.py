@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import resource
 import statistics
 import sys
@@ -228,7 +229,7 @@ def build_screenplay(pages: float) -> str:
 
 def run_pipeline(text: str, pages: float) -> dict[str, float | int]:
     timings: dict[str, float | int] = {}
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     parsed = parse_script(text)
     timings["parse"] = time.perf_counter() - started
     mark = time.perf_counter()
@@ -244,6 +245,7 @@ def run_pipeline(text: str, pages: float) -> dict[str, float | int]:
     repaired = repair_shot_plan(plan, shots)
     timings["repair"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
+    timings["cpu"] = time.process_time() - cpu_started
     timings.update(pages=parsed.page_estimate, scenes=len(plan.scenes), characters=len(plan.characters),
                    shots=len(shots.shots), violations=len(report.violations), score=repaired.after.score)
     return timings
@@ -264,18 +266,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
     run_pipeline(build_screenplay(5), 5)  # warm imports and regex caches
-    header = f"{'pages':>6} {'scenes':>6} {'chars':>5} {'shots':>6} {'parse':>7} {'plan':>7} {'cut':>7} {'valid.':>7} {'repair':>7} {'total s':>8} {'ms/page':>8} {'peak MiB':>9} {'score':>5}"
+    header = f"{'pages':>6} {'scenes':>6} {'chars':>5} {'shots':>6} {'parse':>7} {'plan':>7} {'cut':>7} {'valid.':>7} {'repair':>7} {'total s':>8} {'cpu s':>7} {'ms/page':>8} {'cpu ms/p':>8} {'peak MiB':>9} {'score':>5}"
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f} on {os.cpu_count()} cores: wall times include waiting for a core; cpu s is this process's own time")
     print(header)
     print("-" * len(header))
+    per_page: list[tuple[float, float, float, float]] = []
     for pages in args.pages:
         text = build_screenplay(pages)
         runs = [run_pipeline(text, pages) for _ in range(args.runs)]
-        median = {key: statistics.median(r[key] for r in runs) for key in ("parse", "plan", "cut", "validate", "repair", "total")}
+        median = {key: statistics.median(r[key] for r in runs) for key in ("parse", "plan", "cut", "validate", "repair", "total", "cpu")}
         last = runs[-1]
         peak = peak_traced_mib(text, pages)
         print(f"{last['pages']:>6.1f} {last['scenes']:>6} {last['characters']:>5} {last['shots']:>6} "
               f"{median['parse']:>7.3f} {median['plan']:>7.3f} {median['cut']:>7.3f} {median['validate']:>7.3f} "
-              f"{median['repair']:>7.3f} {median['total']:>8.3f} {1000 * median['total'] / last['pages']:>8.1f} {peak:>9.1f} {last['score']:>5}")
+              f"{median['repair']:>7.3f} {median['total']:>8.3f} {median['cpu']:>7.3f} {1000 * median['total'] / last['pages']:>8.1f} "
+              f"{1000 * median['cpu'] / last['pages']:>8.1f} {peak:>9.1f} {last['score']:>5}")
+        per_page.append((last["pages"], median["total"], median["cpu"], peak))
+    if len(per_page) > 1:
+        (small, small_wall, small_cpu, _), (large, large_wall, large_cpu, large_peak) = per_page[0], per_page[-1]
+        print(f"growth {small:.0f} -> {large:.0f} pages: time per page x{(large_wall / large) / (small_wall / small):.2f} wall, "
+              f"x{(large_cpu / large) / (small_cpu / small):.2f} cpu (1.00 = linear)")
+        print(f"{large:.0f} pages: {large_wall:.2f} s wall, {large_cpu:.2f} s cpu, peak {large_peak:.1f} MiB traced (target: under 2 s)")
     print(f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (includes tracemalloc runs)")
     return 0
 
