@@ -176,6 +176,9 @@ async def test_malformed_json_until_give_up_stores_no_plan(llm_harness, fake_gem
     assert await _assets_of_kind(llm_harness, storage_pb2.ASSET_KIND_PLAN) == 0
     traces = (await llm_harness.planner.ListLlmTraces(pb.ListLlmTracesRequest(parent=llm_harness.project))).traces
     assert [t.outcome for t in traces] == [planner_pb2.LlmTrace.OUTCOME_INVALID_OUTPUT] * 3
+    assert [t.attempt for t in traces] == [3, 2, 1] and all(t.model == MODEL and t.error for t in traces)
+    assert traces[2].response == good[: len(good) // 2] and traces[0].response == good + " trailing"
+    assert all(t.latency.ToNanoseconds() > 0 and t.prompt for t in traces)
 
 
 async def test_malformed_shot_list_until_give_up_stores_no_shot_plan(llm_harness, fake_gemini: FakeGemini, seed_text):
