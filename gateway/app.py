@@ -14,9 +14,7 @@ from gateway.routes import MEDIA_SERVICE, PLANNER_SERVICE, PUBLIC_SERVICES, STOR
 from gateway.settings import GatewaySettings
 from gateway.upstream_health import UpstreamHealthMirror
 from services.runtime.channels import channel_options
-from services.runtime.server import PrevisServer, start_server
 from services.runtime.service_main import Dependencies
-from services.runtime.settings import ServiceSettings
 
 
 def upstream_channel_options(max_message_bytes: int, reconnect_max_seconds: float) -> list[tuple[str, object]]:
@@ -62,32 +60,6 @@ class UpstreamChannels:
             await channel.close()
 
 
-class GatewayDependencies(Dependencies):
-    """Dependencies whose server reflects only the exposed services' schema.
-
-    (``Dependencies.start`` has no way to pass a reflection pool; this is the
-    same start with one.)"""
-
-    def __init__(self, *args, reflection_pool, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.reflection_pool = reflection_pool
-
-    async def start(self, label: str, settings: ServiceSettings) -> PrevisServer:
-        running = await start_server(
-            label,
-            settings,
-            self.registrations,
-            interceptors=self.interceptors,
-            generic_handlers=self.generic_handlers,
-            reflection_names=self.reflection_names,
-            reflection_pool=self.reflection_pool,
-        )
-        running.on_stop.extend(self.closers)
-        for hook in self.after_start:
-            await hook(running)
-        return running
-
-
 def upstream_targets(settings: GatewaySettings) -> dict[str, str]:
     return {
         STORAGE_SERVICE: settings.storage_target,
@@ -115,7 +87,7 @@ async def wire(settings: GatewaySettings) -> Dependencies:
     health = UpstreamHealthMirror(
         {name: upstreams[name] for name in exposed}, channels, settings.upstream_health_interval_seconds
     )
-    return GatewayDependencies(
+    return Dependencies(
         [],
         [health.stop, channels.close],
         generic_handlers=[proxy],

@@ -12,6 +12,7 @@ from typing import Awaitable, Callable, Sequence, TypeVar
 
 import grpc
 
+from services.runtime.allocator import keep_large_buffers_in_the_heap
 from services.runtime.logging_setup import configure_logging
 from services.runtime.server import PrevisServer, ServiceRegistration, run_until_signalled, start_server
 from services.runtime.settings import ServiceSettings, load_settings
@@ -36,6 +37,7 @@ class Dependencies:
         reflection_names: Sequence[str] | None = None,
         interceptors: Sequence[grpc.aio.ServerInterceptor] | None = None,
         after_start: Sequence[Callable[[PrevisServer], Awaitable[None]]] = (),
+        reflection_pool=None,
     ) -> None:
         self.registrations = list(registrations)
         self.closers = list(closers)
@@ -43,6 +45,7 @@ class Dependencies:
         self.reflection_names = reflection_names
         self.interceptors = interceptors
         self.after_start = list(after_start)
+        self.reflection_pool = reflection_pool
 
     async def start(self, label: str, settings: ServiceSettings) -> PrevisServer:
         """Starts the server for these dependencies and runs ``after_start``."""
@@ -53,6 +56,7 @@ class Dependencies:
             interceptors=self.interceptors,
             generic_handlers=self.generic_handlers,
             reflection_names=self.reflection_names,
+            reflection_pool=self.reflection_pool,
         )
         running.on_stop.extend(self.closers)
         for hook in self.after_start:
@@ -79,4 +83,5 @@ async def serve_service(label: str, settings: ServiceSettings, wire: Callable[..
 def run_service(label: str, settings_cls: type[SettingsT], wire: Callable[[SettingsT], Awaitable[Dependencies]]) -> None:
     settings = load_settings(settings_cls)
     configure_logging(label, settings.log_level, settings.log_format)
+    keep_large_buffers_in_the_heap()
     asyncio.run(serve_service(label, settings, wire))

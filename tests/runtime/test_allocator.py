@@ -1,11 +1,11 @@
-"""The gateway's allocator tuning applies on glibc and is harmless elsewhere."""
+"""The allocator tuning applies on glibc and is harmless elsewhere."""
 
 import ctypes.util
 import platform
 
 import pytest
 
-from gateway.allocator import keep_large_buffers_in_the_heap
+from services.runtime.allocator import keep_large_buffers_in_the_heap
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt thresholds are glibc's")

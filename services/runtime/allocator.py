@@ -1,4 +1,5 @@
-"""Allocator tuning for a process that relays large messages.
+"""Allocator tuning for processes that move large messages (every service
+runs it at start: blobs, frames and clips travel in 1 MiB chunks).
 
 Blobs pass through the gateway in 1 MiB messages: each one becomes a fresh
 1 MiB buffer on receive and on send. glibc serves allocations that large with
