@@ -146,6 +146,8 @@ async def test_list_jobs_pages_newest_first_and_filters_by_state_and_kind(harnes
     assert await names(states=[STATE.STATE_FAILED, STATE.STATE_CANCELLED],
                        kinds=[media_pb2.JOB_KIND_IMAGE, media_pb2.JOB_KIND_FRAMES]) == [failed.name]
     assert await names(states=[STATE.STATE_RUNNING]) == []
+    # UNSPECIFIED values are ignored in filters.
+    assert await names(states=[STATE.STATE_UNSPECIFIED], kinds=[media_pb2.JOB_KIND_UNSPECIFIED]) == newest_first
 
     first_page = await caller.media.ListJobs(mpb.ListJobsRequest(parent=project, page_size=1))
     for request, field in (
