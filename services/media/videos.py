@@ -85,8 +85,8 @@ async def _load_shot(context: TaskContext, spec: media_pb2.VideoSpec, project: s
 
 
 def _duration(context: TaskContext, spec: media_pb2.VideoSpec, shot: _Shot | None, backend: str) -> int:
-    if spec.HasField("duration"):
-        return max(1, round(spec.duration.ToTimedelta().total_seconds()))
+    if spec.HasField("duration"):  # whole seconds that cover what was asked (2.5 s makes 3 s)
+        return max(1, math.ceil(spec.duration.ToTimedelta().total_seconds() - 0.05))
     if shot is None:
         return context.defaults.video.duration_seconds
     seconds = shot.shot.duration.ToTimedelta().total_seconds() or context.defaults.video.duration_seconds

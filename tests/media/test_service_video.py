@@ -126,8 +126,12 @@ async def test_a_shot_clip_takes_the_shot_duration_and_the_plan_aspect_ratio(har
     again = await caller.succeeded(await caller.media.GenerateVideo(mpb.GenerateVideoRequest(
         parent=story.project, spec=media_pb2.VideoSpec(
             shot=media_pb2.ShotRef(shot_plan_revision=story.shot_plan.revision, shot_id=shot.id),
-            duration=_seconds(1), resolution="480p", backend=LOCAL))))
-    assert again.output_revisions[0].rsplit("/revisions/", 1)[0] == revision.name.rsplit("/revisions/", 1)[0]
+            duration=_seconds(0.6), resolution="480p", backend=LOCAL))))
+    second = await caller.revision(again.output_revisions[0])
+    assert second.name.rsplit("/revisions/", 1)[0] == revision.name.rsplit("/revisions/", 1)[0]
+    assert second.revision_number == revision.revision_number + 1
+    # An asked length is made in whole seconds that cover it.
+    assert float(second.labels["duration_seconds"]) == pytest.approx(1.0, abs=0.1)
 
 
 async def test_veo_on_replicate_gets_the_reference_file_and_every_option(harness, story, reference, replicate):
