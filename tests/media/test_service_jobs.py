@@ -12,11 +12,12 @@ import grpc
 import pytest
 import pytest_asyncio
 
-from previs.media.v1 import media_pb2, media_service_pb2 as mpb
-from previs.storage.v1 import storage_service_pb2 as spb
+from previs.media.v1 import media_pb2, media_service_pb2 as mpb, media_service_pb2_grpc
+from previs.storage.v1 import storage_pb2, storage_service_pb2 as spb, storage_service_pb2_grpc
 from tests.fakes.replicate_server import IMAGEN_MODEL, FakeReplicate, PredictionScript
 from tests.media.service_harness import media_harness, rpc_error
 from tests.status_details import details_of, reason_of
+from tests.suite import TENANT_A_KEY, TENANT_B_KEY
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -272,3 +273,29 @@ async def test_no_job_starts_in_a_deleted_project(harness):
     assert (await caller.media.GetJob(mpb.GetJobRequest(name=done.name))).state == STATE.STATE_SUCCEEDED
     assert [job.name for job in (await caller.media.ListJobs(mpb.ListJobsRequest(parent=project))).jobs] == [done.name]
     assert (await caller.media.GenerateImage(_image(project, request_id="before"))).name == done.name
+
+
+async def test_through_the_gateway_with_api_keys(harness):
+    """The same calls as a client makes them: through the gateway, with an
+    API key per tenant."""
+    alice, bob = (("authorization", f"Bearer {TENANT_A_KEY}"),), (("authorization", f"Bearer {TENANT_B_KEY}"),)
+    async with grpc.aio.insecure_channel(harness.suite.address("gateway")) as channel:
+        media = media_service_pb2_grpc.MediaServiceStub(channel)
+        storage = storage_service_pb2_grpc.StorageServiceStub(channel)
+        project = (await storage.CreateProject(spb.CreateProjectRequest(project=storage_pb2.Project(title="Gateway")),
+                                               metadata=alice)).name
+        job = await media.GenerateImage(_image(project, request_id="via-gateway"), metadata=alice)
+        events = [event async for event in media.WatchJob(mpb.WatchJobRequest(name=job.name), metadata=alice,
+                                                          timeout=60)]
+        assert events[-1].completed.state == STATE.STATE_SUCCEEDED
+        assert (await media.GenerateImage(_image(project, request_id="via-gateway"), metadata=alice)).name == job.name
+        done = await media.GetJob(mpb.GetJobRequest(name=job.name), metadata=alice)
+        revision = await storage.GetRevision(spb.GetRevisionRequest(name=done.output_revisions[0]), metadata=alice)
+        assert revision.creator == "alice"
+        for call in (media.GetJob(mpb.GetJobRequest(name=job.name), metadata=bob),
+                     media.ListJobs(mpb.ListJobsRequest(parent=project), metadata=bob),
+                     media.GenerateImage(_image(project), metadata=bob)):
+            error = await rpc_error(call)
+            assert error.code() == grpc.StatusCode.NOT_FOUND
+        error = await rpc_error(media.GetJob(mpb.GetJobRequest(name=job.name)))
+        assert error.code() == grpc.StatusCode.UNAUTHENTICATED
