@@ -173,7 +173,7 @@ def plan_music_video(brief: MusicVideoBrief, preferences: PlanPreferences, defau
     angle = brief.camera_angle if brief.camera_angle is not CameraAngle.UNSPECIFIED else config.camera_angle
     worn = _WEARING.search(look)
     lead = Character(id=character_id(1), name="Lead", description=clip(f"{look}. {traits}", 2000), identity_lock=look,
-                     wardrobe=worn.group(1).strip() if worn else "")
+                     wardrobe=clip(worn.group(1), 500) if worn else "")
     locations = [Location(id=location_id(n), name=t.name, setting=t.setting, time_of_day=t.time_of_day,
                           description=clip(_fill(t.description, idea=idea), 2000)) for n, t in enumerate(config.locations, start=1)]
     scenes = []
@@ -187,7 +187,7 @@ def plan_music_video(brief: MusicVideoBrief, preferences: PlanPreferences, defau
                             negative_description=config.negative_description, target_duration_s=config.scene_duration_s,
                             planned_shot_count=1, camera_angle=angle))
     lead.wardrobe_by_scene = [SceneWardrobe(scene_id=s.id, wardrobe=lead.wardrobe) for s in scenes] if lead.wardrobe else []
-    bible = bible_from(preferences, default_style=characteristics, default_duration_s=count * config.scene_duration_s,
+    bible = bible_from(preferences, default_style=clip(characteristics, 500), default_duration_s=count * config.scene_duration_s,
                        default_aspect_ratio=config.aspect_ratio, genre="music video", logline=idea,
                        look=LookParameters(camera_angle=angle), negative_elements=[])
     return Plan(title=clip(idea, 200), brief_kind=BriefKind.MUSIC_VIDEO, bible=bible, characters=[lead],

@@ -42,6 +42,7 @@ from services.planner.continuity import ContinuityReport
 from services.planner.plan import Plan
 from services.planner.plan_protos import to_message, to_model
 from services.planner.shot_plan import ShotPlan
+from services.planner.text_limits import fitted
 from services.runtime.upstream_errors import translated
 from services.runtime.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
 from services.runtime.request_context import current_identity
@@ -335,16 +336,20 @@ class PlannerStore:
         )
 
     async def store_plan(self, asset: str, plan: Plan, **write) -> Plan:
-        """Stores ``plan``; returns the stored plan (on a retry: the plan
-        stored the first time) with its revision name."""
+        """Stores ``plan`` (strings cut to their fields' limits, so the
+        revision always decodes again); returns the stored plan (on a retry:
+        the plan stored the first time) with its revision name."""
+        plan = await asyncio.to_thread(fitted, plan)
         revision = await self.append(asset, to_message(plan, planner_pb2.Plan, exclude={"revision"}), **write)
         return self._decoded(revision, planner_pb2.Plan, Plan)
 
     async def store_shot_plan(self, asset: str, shot_plan: ShotPlan, **write) -> ShotPlan:
+        shot_plan = await asyncio.to_thread(fitted, shot_plan)
         revision = await self.append(asset, to_message(shot_plan, planner_pb2.ShotPlan, exclude={"revision"}), **write)
         return self._decoded(revision, planner_pb2.ShotPlan, ShotPlan)
 
     async def store_report(self, asset: str, report: ContinuityReport, **write) -> ContinuityReport:
+        report = await asyncio.to_thread(fitted, report)
         revision = await self.append(asset, to_message(report, planner_pb2.ContinuityReport, exclude={"revision"}), **write)
         return self._decoded(revision, planner_pb2.ContinuityReport, ContinuityReport)
 

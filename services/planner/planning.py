@@ -85,6 +85,19 @@ def _not_plannable(script_revision: str, error: ValidationError) -> InvalidArgum
     )
 
 
+def _from_template(make, brief: Brief, preferences: PlanPreferences, field: str) -> Plan:
+    """A brief's plan from its template; a brief whose values do not fit
+    the plan (the brief's own limits are looser in places) answers
+    INVALID_ARGUMENT naming the brief, never INTERNAL."""
+    try:
+        return make(brief, preferences)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or error.title
+        _LOGGER.warning("a %s brief does not fit a plan: %s.%s: %s", field, error.title, where, first["msg"])
+        raise InvalidArgument.for_field(field, f"does not fit a plan: {error.title}.{where}: {first['msg']}", "BRIEF_NOT_PLANNABLE") from None
+
+
 def _revision_field(name: str, field: str) -> str:
     parse_revision(name, field)
     return name
@@ -145,15 +158,15 @@ class Planning:
                 raise _not_plannable(revision.name, error) from None
             return plan, script.content, [revision.name], []
         if isinstance(brief, MusicVideoBrief):
-            return plan_music_video(brief, preferences), brief.model_dump_json(), [], []
+            return _from_template(plan_music_video, brief, preferences, "music_video"), brief.model_dump_json(), [], []
         if isinstance(brief, ProductAdBrief):
-            plan = plan_product_ad(brief, preferences)
+            plan = _from_template(plan_product_ad, brief, preferences, "product_ad")
             if not brief.product_image_blob:
                 return plan, brief.model_dump_json(), [], []
             _same_project(brief.product_image_blob, project, "product_ad.product_image_blob")
             await self._store.get_blob(brief.product_image_blob)
             return plan, brief.model_dump_json(), [], [("product-image", brief.product_image_blob)]
-        return plan_scene(brief, preferences), brief.model_dump_json(), [], []
+        return _from_template(plan_scene, brief, preferences, "scene"), brief.model_dump_json(), [], []
 
     async def get_plan(self, name: str) -> Plan:
         return await self._store.read_plan(name, "name")

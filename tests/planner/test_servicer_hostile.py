@@ -186,3 +186,35 @@ async def test_enormous_trace_page_size_is_served(harness):
     for size in (1001, 2**31 - 1):
         answer = await harness.planner.ListLlmTraces(pb.ListLlmTracesRequest(parent=harness.project, page_size=size))
         assert list(answer.traces) == [] and answer.next_page_token == ""
+
+
+async def test_brief_text_at_the_brief_limits_fits_the_plan(harness):
+    brief = planner_pb2.MusicVideoBrief(
+        idea="A song about the sea", character_description="a singer wearing " + "sequins and " * 150 + "boots",
+        video_characteristics="😀" * 1000, number_of_scenes=2,
+    )
+    plan = await harness.planner.GeneratePlan(pb.GeneratePlanRequest(parent=harness.project, music_video=brief))
+    assert 0 < len(plan.bible.style) <= 500 and 0 < len(plan.characters[0].wardrobe) <= 500
+
+
+async def test_a_plan_patched_to_its_text_limits_still_gets_shots_prompts_and_exports(harness, seed_text):
+    plan = await seed_plan(harness, seed_text)
+    long_text = ("word \x00 😀 " * 2500)[:20_000]
+    name = ("N\x00😀 " * 200)[:500]
+    patches = [patch(f"characters[{c.id}].name", string_value=name) for c in plan.characters]
+    patches += [patch(f"characters[{c.id}].identity_lock", string_value=long_text) for c in plan.characters]
+    patches += [patch(f"locations[{loc.id}].layout", string_value=long_text) for loc in plan.locations]
+    patches += [patch(f"scenes[{s.id}].beats[{i}].text", string_value=long_text) for s in plan.scenes[:2] for i in range(len(s.beats))]
+    patched = await harness.planner.PatchPlan(pb.PatchPlanRequest(plan_revision=plan.revision, patches=patches))
+
+    generated = await harness.planner.GenerateShotPlan(pb.GenerateShotPlanRequest(plan_revision=patched.revision))
+    shots = generated.shot_plan
+    assert shots.shots and await harness.planner.GetShotPlan(pb.GetShotPlanRequest(name=shots.revision)) == shots
+    for shot in shots.shots:
+        assert max(len(shot.description), len(shot.first_frame), len(shot.last_frame), len(shot.continuity.summary)) <= 20_000
+    prompt = await harness.planner.BuildRenderPrompt(pb.BuildRenderPromptRequest(
+        plan_revision=patched.revision, shot_plan_revision=shots.revision, shot_id=shots.shots[0].id,
+        lock_profile=planner_pb2.LockProfile(preserve_identity=True, preserve_location_layout=True)))
+    assert prompt.positive
+    export = await harness.planner.ExportPlan(pb.ExportPlanRequest(plan_revision=patched.revision, shot_plan_revision=shots.revision))
+    assert len(export.files) == 3
