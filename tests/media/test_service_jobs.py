@@ -47,10 +47,15 @@ def _image(project: str, prompt: str = "A lighthouse at night", backend=LOCAL, r
 
 
 async def _wait_for_prediction(fake: FakeReplicate, known: set[str]) -> str:
+    """The id of a new prediction once the backend polls it (it records the
+    id before its first poll, so a cancel from then on reaches upstream)."""
     async with asyncio.timeout(20):
         while not (set(fake.prediction_ids) - known):
             await asyncio.sleep(0.01)
-    return (set(fake.prediction_ids) - known).pop()
+        prediction = (set(fake.prediction_ids) - known).pop()
+        while not fake.count("GET", f"/v1/predictions/{prediction}"):
+            await asyncio.sleep(0.01)
+    return prediction
 
 
 # ---------------------------------------------------------------- request ids
