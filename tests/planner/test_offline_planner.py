@@ -104,3 +104,43 @@ def test_action_before_the_first_slugline_becomes_an_opening_scene():
     assert [s.heading for s in plan.scenes] == ["OPENING", "INT. ATTIC - NIGHT"]
     assert plan.scenes[0].location_id == "" and plan.scenes[0].character_ids == ["CHAR_01"]
     assert plan_problems(plan) == []
+
+
+_DIGEST = """
+import hashlib, sys
+from pathlib import Path
+from services.planner.briefs import MusicVideoBrief, plan_music_video
+from services.planner.continuity_repair import repair_shot_plan
+from services.planner.offline_planner import plan_screenplay
+from services.planner.preferences import PlanPreferences
+from services.planner.scripts import parse_script
+from services.planner.shot_planner import plan_shots
+digest = hashlib.sha256()
+for path in sys.argv[1:]:
+    plan = plan_screenplay(parse_script(Path(path).read_text(encoding="utf-8")), PlanPreferences(target_duration_s=90))
+    shots = plan_shots(plan)
+    repaired = repair_shot_plan(plan, shots)
+    for model in (plan, shots, repaired.shot_plan, repaired.after):
+        digest.update(model.model_dump_json().encode())
+brief = MusicVideoBrief(idea="robots dancing in the rain", character_description="a rusty robot wearing a red cape")
+digest.update(plan_shots(plan_music_video(brief, PlanPreferences())).model_dump_json().encode())
+print(digest.hexdigest())
+"""
+
+
+def test_plans_do_not_depend_on_the_process_hash_seed():
+    """Set and dict order must not leak into a plan: two processes with
+    different string hashing give byte-identical plans and shot plans."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.planner.conftest import DATA, LIGHTHOUSE, ROOT
+
+    scripts = [str(LIGHTHOUSE), str(DATA / "seed_walkthrough.txt"), str(DATA / "night_shift.txt")]
+    digests = set()
+    for seed in ("1", "4242"):
+        done = subprocess.run([sys.executable, "-c", _DIGEST, *scripts], cwd=ROOT, capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}, timeout=120)
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1 and len(digests.pop()) == 64
