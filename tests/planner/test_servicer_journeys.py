@@ -203,3 +203,24 @@ async def test_malformed_feedback_until_give_up_is_typed(llm_harness, fake_gemin
     offline = await llm_harness.planner.InterpretFeedback(pb.InterpretFeedbackRequest(
         feedback="more dramatic shadows, flashlight beam more prominent", plan_revision=plan.revision, offline=True))
     assert offline.edit_delta.instructions and offline.trace_revision == ""
+
+
+async def test_concurrent_patches_of_one_revision_land_once(harness, seed_text):
+    import asyncio
+
+    from tests.planner.servicer_harness import asset_of
+    from tests.planner.test_servicer import patch, seed_plan
+
+    plan = await seed_plan(harness, seed_text)
+    calls = [harness.planner.PatchPlan(pb.PatchPlanRequest(
+        plan_revision=plan.revision, patches=[patch("characters[CHAR_01].wardrobe", string_value=f"coat {n}")]))
+        for n in range(8)]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    landed = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert len(landed) == 1 and len(refused) == 7
+    assert {(e.code(), reason_of(e)) for e in refused} == {(grpc.StatusCode.ABORTED, "PLAN_REVISION_STALE")}
+    assert await harness.revision_count(asset_of(plan.revision)) == 2
+    head = await harness.planner.GetPlan(pb.GetPlanRequest(name=asset_of(plan.revision)))
+    assert head.revision == landed[0].revision and head.parent_revision == plan.revision
+    assert head.characters[0].wardrobe == landed[0].characters[0].wardrobe
