@@ -143,3 +143,4 @@ async def note_ids(channel: grpc.aio.Channel, made: TenantResources) -> None:
     shots = await stub.GetShotPlan(ppb.GetShotPlanRequest(name=made.names["shot_plan_revision"]), metadata=bearer(made.key))
     made.ids["character_id"] = plan.characters[0].id
     made.ids["shot_id"] = shots.shots[0].id
+    made.ids["scene_id"] = shots.shots[0].scene_id

@@ -1,6 +1,8 @@
 """Clients that misbehave through the gateway: cancel mid-stream, stop
-reading a download, send a 1 ms deadline. The servers must leak no tasks and
-no file descriptors, and hold memory flat while a reader stalls."""
+reading a download, send a 1 ms deadline, drop a WatchJob stream every few
+events and resume it from the last sequence number. The servers must leak
+no tasks and no file descriptors, hold memory flat while a reader stalls,
+and a resumed watch must see every event exactly once."""
 
 import asyncio
 import gc
@@ -105,5 +107,56 @@ async def test_one_millisecond_deadlines_end_cleanly(stub_and_blob):
     assert codes <= {"OK", "DEADLINE_EXCEEDED"}
     assert "DEADLINE_EXCEEDED" in codes
     tasks_after, fds_after = await _settle()
+    assert tasks_after <= tasks_before
+    assert fds_after <= fds_before + 2
+
+
+async def _watch_in_pieces(media, mpb, job_name: str, per_connection: int) -> tuple[list[int], int]:
+    """Reads a job's events ``per_connection`` at a time, dropping the
+    stream after each piece and resuming from the last sequence number."""
+    seen: list[int] = []
+    last, reconnects = 0, 0
+    while True:
+        call = media.WatchJob(mpb.WatchJobRequest(name=job_name, after_sequence=last), metadata=AUTH)
+        for _ in range(per_connection):
+            event = await call.read()
+            if event is grpc.aio.EOF:
+                call.cancel()
+                return seen, reconnects
+            seen.append(event.sequence)
+            last = event.sequence
+        call.cancel()
+        reconnects += 1
+
+
+async def test_a_watch_that_disconnects_and_resumes_sees_every_event_once(tmp_path):
+    from previs.media.v1 import media_pb2, media_service_pb2 as mpb, media_service_pb2_grpc as mgrpc
+    from tests.faults.base_requests import note_ids
+    from tests.faults.tenant_resources import make_resources
+
+    async with in_process_suite(tmp_path) as suite:
+        async with grpc.aio.insecure_channel(suite.address("gateway")) as channel:
+            made = await make_resources(channel, "tenant-a", TENANT_A_KEY)
+            await note_ids(channel, made)
+            media = mgrpc.MediaServiceStub(channel)
+            request = mpb.GenerateFramesRequest(
+                parent=made.names["project"],
+                spec=media_pb2.FramesSpec(
+                    shot_plan_revision=made.names["shot_plan_revision"],
+                    scope=media_pb2.FramesScope(type=media_pb2.FramesScope.TYPE_SCENE, scene_id=made.ids["scene_id"]),
+                    backend=media_pb2.BACKEND_LOCAL,
+                ),
+            )
+            # A first job warms every pool (database connections, threads).
+            warm = await media.GenerateFrames(request, metadata=AUTH)
+            await _watch_in_pieces(media, mpb, warm.name, per_connection=1000)
+            tasks_before, fds_before = await _settle()
+            job = await media.GenerateFrames(request, metadata=AUTH)
+            seen, reconnects = await _watch_in_pieces(media, mpb, job.name, per_connection=3)
+            final = await media.GetJob(mpb.GetJobRequest(name=job.name), metadata=AUTH)
+            tasks_after, fds_after = await _settle()
+    assert final.state == media_pb2.Job.STATE_SUCCEEDED
+    assert reconnects >= 3
+    assert seen == list(range(1, final.last_event_sequence + 1)), "events missing or repeated across reconnects"
     assert tasks_after <= tasks_before
     assert fds_after <= fds_before + 2
