@@ -218,3 +218,30 @@ async def test_a_plan_patched_to_its_text_limits_still_gets_shots_prompts_and_ex
     assert prompt.positive
     export = await harness.planner.ExportPlan(pb.ExportPlanRequest(plan_revision=patched.revision, shot_plan_revision=shots.revision))
     assert len(export.files) == 3
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (wire type 2)."""
+    key, size, out = (number << 3) | 2, len(payload), bytearray()
+    for value in (key, size):
+        while value >= 0x80:
+            out.append((value & 0x7F) | 0x80)
+            value >>= 7
+        out.append(value)
+    return bytes(out) + payload
+
+
+@pytest.mark.parametrize("content", [b"INT. A - DAY\n\n\xff\xfe\xfd", b"\xc3\x28", b"\xed\xa0\x80 lone surrogate", b"\xf8\x88\x80\x80\x80"])
+async def test_invalid_utf8_script_text_is_a_malformed_request(harness, content):
+    raw = _field(1, harness.project.encode()) + _field(2, _field(5, content))
+    call = harness.a.channel.unary_unary("/previs.planner.v1.PlannerService/CreateScript")
+    error = await rpc_error(call(raw))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and reason_of(error) == "MALFORMED_REQUEST"
+    assert await harness.asset_count() == 0
+
+
+async def test_the_same_raw_request_with_valid_utf8_is_served(harness):
+    raw = _field(1, harness.project.encode()) + _field(2, _field(5, "INT. CAFÉ - DAY\n\nHello.".encode()))
+    answer = await harness.a.channel.unary_unary("/previs.planner.v1.PlannerService/CreateScript")(raw)
+    script = planner_pb2.Script.FromString(answer)
+    assert script.scene_count == 1 and script.revision.startswith(harness.project)
