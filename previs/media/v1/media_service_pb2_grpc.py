@@ -36,7 +36,10 @@ class MediaServiceStub:
     malformed names and fields answer INVALID_ARGUMENT with a BadRequest
     detail naming the field; a job whose estimated cost would exceed the
     project's budget is refused with RESOURCE_EXHAUSTED and a QuotaFailure
-    detail. Every error carries ErrorInfo with domain `previs.dev` and a
+    detail. A start in a deleted project answers FAILED_PRECONDITION with
+    reason PROJECT_DELETED; asking for a backend that is not configured
+    answers FAILED_PRECONDITION with reason BACKEND_NOT_CONFIGURED. Every
+    error carries ErrorInfo with domain `previs.dev` and a
     reason constant. Failures after a job has started are reported in the
     job's `error`, not as call errors.
     """
@@ -124,7 +127,10 @@ class MediaServiceServicer:
     malformed names and fields answer INVALID_ARGUMENT with a BadRequest
     detail naming the field; a job whose estimated cost would exceed the
     project's budget is refused with RESOURCE_EXHAUSTED and a QuotaFailure
-    detail. Every error carries ErrorInfo with domain `previs.dev` and a
+    detail. A start in a deleted project answers FAILED_PRECONDITION with
+    reason PROJECT_DELETED; asking for a backend that is not configured
+    answers FAILED_PRECONDITION with reason BACKEND_NOT_CONFIGURED. Every
+    error carries ErrorInfo with domain `previs.dev` and a
     reason constant. Failures after a job has started are reported in the
     job's `error`, not as call errors.
     """
@@ -320,7 +326,10 @@ class MediaService:
     malformed names and fields answer INVALID_ARGUMENT with a BadRequest
     detail naming the field; a job whose estimated cost would exceed the
     project's budget is refused with RESOURCE_EXHAUSTED and a QuotaFailure
-    detail. Every error carries ErrorInfo with domain `previs.dev` and a
+    detail. A start in a deleted project answers FAILED_PRECONDITION with
+    reason PROJECT_DELETED; asking for a backend that is not configured
+    answers FAILED_PRECONDITION with reason BACKEND_NOT_CONFIGURED. Every
+    error carries ErrorInfo with domain `previs.dev` and a
     reason constant. Failures after a job has started are reported in the
     job's `error`, not as call errors.
     """
