@@ -15,8 +15,9 @@ Phases (all through the gateway, with API keys):
    calling as fast as they can, on B's own key and limits); prints A's p99
    ratio (target <= 1.2) and how many of B's calls were rate-limited.
 3. ``--idle-watch SECONDS``: instead of 1-2, one WatchJob through the
-   gateway on a job that stays running with no events (a fake Replicate
-   prediction that never finishes) for that long; then the job is
+   gateway on a video job that stays running (a fake Replicate prediction
+   that never finishes; at most 780 s, under the 15-minute bound media puts
+   on one video prediction) for that long; then the job is
    cancelled and the stream must deliver the cancellation and end cleanly.
 
 Usage:
@@ -281,9 +282,11 @@ async def idle_watch(address: str, key: str, seconds: float) -> bool:
         storage = sgrpc.StorageServiceStub(channel)
         media = media_service_pb2_grpc.MediaServiceStub(channel)
         project = await storage.CreateProject(spb.CreateProjectRequest(project=storage_pb2.Project(title="idle")), metadata=metadata)
-        job = await media.GenerateImage(
-            media_service_pb2.GenerateImageRequest(
-                parent=project.name, spec=media_pb2.ImageSpec(prompt="a lighthouse", backend=media_pb2.BACKEND_REPLICATE)
+        # A video: its bound on one prediction (15 minutes) is above the
+        # idle time, where an image's (5 minutes) is not.
+        job = await media.GenerateVideo(
+            media_service_pb2.GenerateVideoRequest(
+                parent=project.name, spec=media_pb2.VideoSpec(prompt="a lighthouse at dusk", backend=media_pb2.BACKEND_REPLICATE)
             ),
             metadata=metadata,
         )
@@ -351,10 +354,10 @@ def main() -> int:
         data_dir = Path(scratch) / "data"
         keys_a, key_b = _keys(data_dir)
         if args.idle_watch:
-            from tests.fakes.replicate_server import IMAGEN_MODEL, FakeReplicate, PredictionScript
+            from tests.fakes.replicate_server import VEO_MODEL, FakeReplicate, PredictionScript
 
             fake = stack.enter_context(FakeReplicate())
-            fake.script(IMAGEN_MODEL, PredictionScript(outcome="never", progress=(0,)))
+            fake.script(VEO_MODEL, PredictionScript(outcome="never", progress=(0,)))
             os.environ["PREVIS_MEDIA_REPLICATE_API_TOKEN"] = fake.api_token
             os.environ["PREVIS_MEDIA_REPLICATE_BASE_URL"] = fake.base_url
         with socket.socket() as probe:
