@@ -14,7 +14,7 @@ credential). Every one must answer INVALID_ARGUMENT with reason
 MALFORMED_REQUEST.
 
 Size: ``PREVIS_FUZZ_REQUESTS`` generated requests per service (default
-300; 10,000 with ``PREVIS_LONG_TESTS=1``) and a fifth of that (at least 20)
+200; 10,000 with ``PREVIS_LONG_TESTS=1``) and a fifth of that (at least 20)
 raw-byte requests per method and path; the large run is thus 10,000
 generated requests per service and 2,000 raw-byte requests per method
 through the gateway and 2,000 direct. Generation is derandomized, so
@@ -53,7 +53,7 @@ from tests.faults.tenant_resources import latest, make_resources
 from tests.suite import INTERNAL_TOKEN, TENANT_A_KEY, TENANT_B_KEY, in_process_suite
 
 LONG = os.environ.get("PREVIS_LONG_TESTS") == "1"
-REQUESTS_PER_SERVICE = int(os.environ.get("PREVIS_FUZZ_REQUESTS", "10000" if LONG else "300"))
+REQUESTS_PER_SERVICE = int(os.environ.get("PREVIS_FUZZ_REQUESTS", "10000" if LONG else "200"))
 RAW_PER_METHOD = max(20, REQUESTS_PER_SERVICE // 5)
 IN_FLIGHT = 16
 SERVICE_PROCESS = {
