@@ -50,3 +50,30 @@ async def test_unreachable_upstream_is_unavailable_with_retry_delay():
             with translated("storage"):
                 await pb_grpc.StorageServiceStub(channel).GetProject(pb.GetProjectRequest(name="projects/x"))
     assert caught.value.retry_delay_seconds and caught.value.metadata["upstream"] == "storage"
+    # the library's text names internal addresses; callers get a plain message
+    assert caught.value.message == "the storage service is unavailable"
+    assert "127.0.0.1" not in caught.value.message
+
+
+class BareTransport(pb_grpc.StorageServiceServicer):
+    """Answers as the gRPC library does for a reset stream: a bare code and
+    a text naming an address, no ErrorInfo."""
+
+    async def GetProject(self, request, context):
+        await context.abort(grpc.StatusCode.INTERNAL, "Received RST_STREAM with error code 2 from ipv4:10.0.0.7:50061")
+
+
+async def test_a_bare_internal_from_the_transport_is_a_retryable_unavailable():
+    server = grpc.aio.server()
+    pb_grpc.add_StorageServiceServicer_to_server(BareTransport(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        async with internal_channel(f"127.0.0.1:{port}") as channel:
+            with pytest.raises(Unavailable) as caught:
+                with translated("storage"):
+                    await pb_grpc.StorageServiceStub(channel).GetProject(pb.GetProjectRequest(name="projects/x"))
+    finally:
+        await server.stop(0)
+    assert caught.value.reason == "UPSTREAM_UNAVAILABLE" and caught.value.retry_delay_seconds
+    assert "10.0.0.7" not in caught.value.message
