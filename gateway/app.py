@@ -83,7 +83,9 @@ async def wire(settings: GatewaySettings) -> Dependencies:
         keys = ApiKeyRegistry(settings.api_keys, settings.api_keys_file, settings.api_keys_reload_seconds)
     limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst, settings.max_streams_per_key)
     token = settings.internal_token.get_secret_value() if settings.internal_token else None
-    proxy = GatewayProxy(routes, channels, Admission(keys, limiter, token))
+    proxy = GatewayProxy(
+        routes, channels, Admission(keys, limiter, token), default_unary_timeout=settings.default_unary_timeout_seconds
+    )
     health = UpstreamHealthMirror(
         {name: upstreams[name] for name in exposed}, channels, settings.upstream_health_interval_seconds
     )

@@ -91,8 +91,10 @@ class GatewayProxy(grpc.GenericRpcHandler):
         routes: Mapping[str, MethodRoute],
         channel_for: Callable[[str], grpc.aio.Channel],
         admission: Admission,
+        default_unary_timeout: float | None = None,
     ) -> None:
         self._admission = admission
+        self._default_unary_timeout = default_unary_timeout
         self._handlers = {path: self._handler(route, channel_for(route.upstream)) for path, route in routes.items()}
 
     def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
@@ -150,7 +152,9 @@ class GatewayProxy(grpc.GenericRpcHandler):
             call = _Call(method)
             try:
                 admitted = await self._admit(context, call, streaming=False)
-                upstream_call = upstream(request, metadata=admitted.metadata, timeout=context.time_remaining())
+                remaining = context.time_remaining()
+                timeout = self._default_unary_timeout if remaining is None else remaining
+                upstream_call = upstream(request, metadata=admitted.metadata, timeout=timeout)
                 try:
                     response = await upstream_call
                 except grpc.aio.AioRpcError as error:

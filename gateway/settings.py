@@ -45,6 +45,11 @@ class GatewaySettings(ServiceSettings):
     rate_limit_burst: float = Field(400.0, ge=1, description="Token bucket size per API key.")
     max_streams_per_key: int = Field(2000, ge=0, description="Open streams per API key; 0 disables.")
     upstream_health_interval_seconds: float = Field(2.0, gt=0, description="How often upstream health is polled.")
+    default_unary_timeout_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="Deadline given to a unary call that arrives without one, so a frozen upstream cannot hold it forever.",
+    )
     upstream_reconnect_max_seconds: float = Field(
         1.0, gt=0, description="Longest wait between reconnect attempts to a down upstream (recovery time after it returns)."
     )

@@ -8,7 +8,7 @@ import grpc
 import pytest
 
 from previs.storage.v1 import storage_service_pb2 as pb, storage_service_pb2_grpc as pb_grpc
-from tests.gateway.conftest import KEY_A, auth
+from tests.gateway.conftest import KEY_A, auth, start_gateway
 from tests.status_details import details_of, reason_of
 
 
@@ -36,8 +36,23 @@ async def test_remaining_deadline_is_passed_upstream(stub):
     project = await stub.GetProject(pb.GetProjectRequest(name="projects/p"), metadata=auth(KEY_A), timeout=7)
     # grpc-timeout is sent with coarse units, rounded up: allow that much
     assert 0 < float(project.labels["time_remaining"]) <= 7.1
+    # a call without a deadline gets the gateway's default (300 s) upstream
     without = await stub.GetProject(pb.GetProjectRequest(name="projects/p"), metadata=auth(KEY_A))
-    assert "time_remaining" not in without.labels
+    assert 290 < float(without.labels["time_remaining"]) <= 301.5  # rounded up, as above
+
+
+async def test_a_call_without_deadline_cannot_hang_on_a_frozen_upstream(upstream, servicer, tmp_path):
+    running = await start_gateway(upstream.port, tmp_path, default_unary_timeout_seconds=0.5)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await pb_grpc.StorageServiceStub(channel).GetProject(
+                    pb.GetProjectRequest(name="projects/hang"), metadata=auth(KEY_A)
+                )
+    finally:
+        await running.stop(0)
+    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    await asyncio.wait_for(servicer.cancelled_event.wait(), 10)
 
 
 async def test_deadline_expiring_upstream_answers_deadline_exceeded(stub, servicer):
