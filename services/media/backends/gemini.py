@@ -66,6 +66,7 @@ from services.media.backends.base import (
     UpstreamStarted,
     VideoRequest,
 )
+from services.media.backends.http_failures import NOT_SENT, unavailable, unknown_create
 from services.runtime.retry_hints import google_retry_hint as retry_hint_seconds
 
 if TYPE_CHECKING:
@@ -348,16 +349,16 @@ class GeminiMediaBackend:
             return await asyncio.wait_for(call(), timeout + 1.0)
         except errors.APIError as exc:
             raise _from_api_error(exc, what) from exc
-        except _NOT_SENT as exc:
-            raise _unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
+        except NOT_SENT as exc:
+            raise unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
         except (asyncio.TimeoutError, httpx.TimeoutException) as exc:
             if create:
-                raise _unknown_create(what, f"no answer within {timeout:.1f}s") from exc
-            raise _unavailable(f"{what}: no answer within {timeout:.1f}s") from exc
+                raise unknown_create(what, f"no answer within {timeout:.1f}s") from exc
+            raise unavailable(f"{what}: no answer within {timeout:.1f}s") from exc
         except (httpx.TransportError, json.JSONDecodeError) as exc:
             if create:
-                raise _unknown_create(what, f"{type(exc).__name__}: {exc}") from exc
-            raise _unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
+                raise unknown_create(what, f"{type(exc).__name__}: {exc}") from exc
+            raise unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
         except ValueError as exc:  # the SDK refusing a parameter before sending
             raise BackendError(FailureReason.INVALID_INPUT, f"{what}: {exc}", failover=True) from exc
 
@@ -688,21 +689,7 @@ def _error_reason(exc: Any) -> str:
 
 
 
-def _unavailable(message: str) -> BackendError:
-    return BackendError(FailureReason.BACKEND_UNAVAILABLE, message, retryable=True, failover=True)
 
-
-# Failures before the request left this machine: nothing can exist upstream.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-def _unknown_create(what: str, detail: str) -> BackendError:
-    """A create whose outcome is unknown: neither retried nor failed over."""
-    return BackendError(
-        FailureReason.BACKEND_UNAVAILABLE,
-        f"{what}: {detail}; it may have been made upstream, so it is not asked for again "
-        "(that could be paid twice)",
-    )
 
 
 def _unsupported(what: str) -> BackendError:

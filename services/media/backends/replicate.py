@@ -58,6 +58,7 @@ from services.media.backends.base import (
     UpstreamStarted,
     VideoRequest,
 )
+from services.media.backends.http_failures import NOT_SENT, unavailable, unknown_create
 from services.runtime.retry_hints import parse_retry_after
 
 _LOGGER = logging.getLogger(__name__)
@@ -274,7 +275,7 @@ class ReplicateBackend:
                     create=True,
                 )
             except _sdk_pydantic.ValidationError as exc:
-                raise _unknown_create(f"create on {model}", f"unreadable prediction: {exc}") from exc
+                raise unknown_create(f"create on {model}", f"unreadable prediction: {exc}") from exc
         return _snapshot(prediction)
 
     async def _follow(
@@ -317,7 +318,7 @@ class ReplicateBackend:
         except _sdk_pydantic.ValidationError as exc:
             status = _unlisted_status(exc)
             if status is None:
-                raise _unavailable(f"get {prediction_id}: unreadable prediction: {exc}") from exc
+                raise unavailable(f"get {prediction_id}: unreadable prediction: {exc}") from exc
             return _Snapshot(id=prediction_id, status=status)
         return _snapshot(prediction)
 
@@ -338,22 +339,22 @@ class ReplicateBackend:
             raise _from_replicate_error(exc, what, notes.get("retry-after")) from exc
         except ModelError as exc:
             raise _from_failed(str(exc.prediction.error or exc), what) from exc
-        except _NOT_SENT as exc:
-            raise _unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
+        except NOT_SENT as exc:
+            raise unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
         except httpx.TransportError as exc:
             if create:
-                raise _unknown_create(what, f"{type(exc).__name__}: {exc}") from exc
-            raise _unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
+                raise unknown_create(what, f"{type(exc).__name__}: {exc}") from exc
+            raise unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
         except asyncio.TimeoutError as exc:
             if create:
-                raise _unknown_create(what, f"no answer within {timeout:.1f}s") from exc
-            raise _unavailable(f"{what}: no answer within {timeout:.1f}s") from exc
+                raise unknown_create(what, f"no answer within {timeout:.1f}s") from exc
+            raise unavailable(f"{what}: no answer within {timeout:.1f}s") from exc
         except _sdk_pydantic.ValidationError:
             raise  # a status the SDK does not know: read by the caller
         except ValueError as exc:  # a body that is not JSON (json.JSONDecodeError)
             if create:
-                raise _unknown_create(what, f"unreadable answer: {exc}") from exc
-            raise _unavailable(f"{what}: unreadable answer: {exc}") from exc
+                raise unknown_create(what, f"unreadable answer: {exc}") from exc
+            raise unavailable(f"{what}: unreadable answer: {exc}") from exc
         finally:
             _RESPONSE_NOTES.reset(token)
 
@@ -428,7 +429,7 @@ class ReplicateBackend:
                 _LOGGER.warning("download %d of prediction %s output failed: %s", attempt, prediction_id, last_error)
             if attempt < self._download_attempts:
                 await asyncio.sleep(min(0.2 * attempt, 2.0))
-        raise _unavailable(
+        raise unavailable(
             f"output of prediction {prediction_id} could not be downloaded in "
             f"{self._download_attempts} attempts ({last_error})"
         )
@@ -617,21 +618,7 @@ def _retry_after(header: str | None, detail: str | None) -> float | None:
     return float(match[1]) if match else None
 
 
-def _unavailable(message: str) -> BackendError:
-    return BackendError(FailureReason.BACKEND_UNAVAILABLE, message, retryable=True, failover=True)
 
-
-# Failures before the request left this machine: nothing can exist upstream.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-def _unknown_create(what: str, detail: str) -> BackendError:
-    """A create whose outcome is unknown: neither retried nor failed over."""
-    return BackendError(
-        FailureReason.BACKEND_UNAVAILABLE,
-        f"{what}: {detail}; the prediction may have been created, so it is not created again "
-        "(that could be paid twice)",
-    )
 
 
 def _unsupported(what: str) -> BackendError:
