@@ -192,3 +192,12 @@ async def media_harness(data_dir: Path, **media_overrides) -> AsyncIterator[Medi
         finally:
             await a.close()
             await b.close()
+
+
+def replicate_overrides(fake) -> dict:
+    """Media settings that point the real Replicate SDK at a fake server and
+    poll it quickly."""
+    return dict(
+        replicate_api_token=fake.api_token, replicate_base_url=fake.base_url,
+        replicate_poll_interval_seconds=0.01, replicate_max_poll_interval_seconds=0.02,
+    )

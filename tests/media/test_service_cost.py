@@ -17,7 +17,7 @@ from google.protobuf import duration_pb2
 from previs.media.v1 import media_pb2, media_service_pb2 as mpb
 from previs.storage.v1 import storage_service_pb2 as spb
 from tests.fakes.replicate_server import IMAGEN_MODEL, VEO_MODEL, FakeReplicate, PredictionScript
-from tests.media.service_harness import media_harness, rpc_error
+from tests.media.service_harness import media_harness, rpc_error, replicate_overrides
 from tests.status_details import details_of, reason_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -36,9 +36,7 @@ def replicate():
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def harness(tmp_path_factory, replicate):
     async with media_harness(
-        tmp_path_factory.mktemp("cost"), replicate_api_token=replicate.api_token,
-        replicate_base_url=replicate.base_url, replicate_poll_interval_seconds=0.01,
-        replicate_max_poll_interval_seconds=0.02,
+        tmp_path_factory.mktemp("cost"), **replicate_overrides(replicate),
     ) as running:
         yield running
 

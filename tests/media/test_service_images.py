@@ -21,8 +21,8 @@ from previs.planner.v1 import planner_pb2
 from previs.storage.v1 import storage_pb2
 from services.media.config.defaults import DEFAULTS_PATH
 from tests.fakes.replicate_server import IMAGEN_MODEL, FakeReplicate
-from tests.media.service_harness import media_harness, rpc_error
-from tests.status_details import details_of
+from tests.media.service_harness import media_harness, rpc_error, replicate_overrides
+from tests.status_details import violated_fields
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -40,9 +40,7 @@ def replicate():
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def harness(tmp_path_factory, replicate):
     async with media_harness(
-        tmp_path_factory.mktemp("images"), replicate_api_token=replicate.api_token,
-        replicate_base_url=replicate.base_url, replicate_poll_interval_seconds=0.01,
-        replicate_max_poll_interval_seconds=0.02,
+        tmp_path_factory.mktemp("images"), **replicate_overrides(replicate),
     ) as running:
         yield running
 
@@ -51,11 +49,6 @@ async def harness(tmp_path_factory, replicate):
 async def story(harness):
     return await harness.a.story()
 
-
-def _field(error: grpc.aio.AioRpcError) -> str:
-    violations = details_of(error)["BadRequest"].field_violations
-    assert len(violations) == 1, violations
-    return violations[0].field
 
 
 def _image(data: bytes) -> Image.Image:
@@ -197,7 +190,7 @@ async def test_character_defaults_come_from_the_configured_yaml(tmp_path):
 async def test_bad_character_requests_name_the_field(harness, story, spec, field):
     error = await rpc_error(harness.a.media.GenerateCharacterReference(
         mpb.GenerateCharacterReferenceRequest(parent=story.project, spec=spec)))
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and _field(error) == field
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and violated_fields(error) == [field]
 
 
 async def test_unknown_characters_and_plans(harness, story):
@@ -206,7 +199,7 @@ async def test_unknown_characters_and_plans(harness, story):
             character=media_pb2.CharacterRef(plan_revision=plan_revision, character_id=character_id)))
 
     error = await rpc_error(harness.a.media.GenerateCharacterReference(request(story.plan.revision, "CHAR_99")))
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and _field(error) == "spec.character.character_id"
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and violated_fields(error) == ["spec.character.character_id"]
     missing_plan = story.plan.revision.rsplit("/", 1)[0] + "/42"
     error = await rpc_error(harness.a.media.GenerateCharacterReference(request(missing_plan, "CHAR_01")))
     assert error.code() == grpc.StatusCode.NOT_FOUND
@@ -253,7 +246,7 @@ async def test_bad_free_images_are_refused_naming_the_field(harness, story):
                         (media_pb2.ImageSpec(prompt="a", reference_revisions=["not-a-revision"]),
                          "spec.reference_revisions[0]")):
         error = await refused(spec)
-        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and _field(error) == field, field
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and violated_fields(error) == [field], field
     missing = story.plan.revision.rsplit("/", 1)[0] + "/77"
     error = await refused(media_pb2.ImageSpec(prompt="a", reference_revisions=[missing]))
     assert error.code() == grpc.StatusCode.NOT_FOUND
@@ -363,5 +356,5 @@ async def test_review_actions_refuse_bad_and_foreign_sources(harness, story):
         error = await rpc_error(call)
         assert error.code() == code, (field, error.details())
         if field is not None:
-            assert _field(error) == field
+            assert violated_fields(error) == [field]
     assert (await caller.revision(frame)).review_status != ACCEPTED

@@ -15,7 +15,7 @@ import pytest_asyncio
 from previs.media.v1 import media_pb2, media_service_pb2 as mpb, media_service_pb2_grpc
 from previs.storage.v1 import storage_pb2, storage_service_pb2 as spb, storage_service_pb2_grpc
 from tests.fakes.replicate_server import IMAGEN_MODEL, FakeReplicate, PredictionScript
-from tests.media.service_harness import media_harness, rpc_error
+from tests.media.service_harness import media_harness, rpc_error, replicate_overrides
 from tests.status_details import details_of, reason_of
 from tests.suite import TENANT_A_KEY, TENANT_B_KEY
 
@@ -34,9 +34,7 @@ def replicate():
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def harness(tmp_path_factory, replicate):
     async with media_harness(
-        tmp_path_factory.mktemp("jobs"), replicate_api_token=replicate.api_token,
-        replicate_base_url=replicate.base_url, replicate_poll_interval_seconds=0.01,
-        replicate_max_poll_interval_seconds=0.02, progress_event_interval_seconds=0,
+        tmp_path_factory.mktemp("jobs"), **replicate_overrides(replicate), progress_event_interval_seconds=0,
     ) as running:
         yield running
 

@@ -19,7 +19,7 @@ from google.protobuf import duration_pb2
 from previs.media.v1 import media_pb2, media_service_pb2 as mpb
 from previs.storage.v1 import storage_pb2, storage_service_pb2 as spb
 from tests.media.service_harness import media_harness, rpc_error
-from tests.status_details import details_of
+from tests.status_details import violated_fields
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -59,11 +59,6 @@ async def board(harness):
     stills = {**first, shots[0]: first[shots[0]], shots[1]: retakes[shots[1]]}
     return story, stills, {**stills, shots[2]: clip.output_revisions[0]}
 
-
-def _field(error) -> str:
-    violations = details_of(error)["BadRequest"].field_violations
-    assert len(violations) == 1, violations
-    return violations[0].field
 
 
 async def test_the_animatic_uses_accepted_else_latest_pictures_for_the_whole_plan(harness, board, tmp_path):
@@ -185,7 +180,7 @@ async def test_bad_requests_name_the_field(harness, board, rpc, spec, field):
         spec.shot_plan_revision = story.shot_plan.revision
     request = getattr(mpb, f"{rpc}Request")(parent=story.project, spec=spec)
     error = await rpc_error(getattr(harness.a.media, rpc)(request))
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and _field(error) == field
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and violated_fields(error) == [field]
 
 
 async def test_unknown_and_foreign_shot_plans_are_not_found(harness, board):

@@ -20,8 +20,8 @@ from previs.media.v1 import media_pb2, media_service_pb2 as mpb
 from previs.storage.v1 import storage_pb2, storage_service_pb2 as spb
 from tests.fakes.replicate_server import VEO_MODEL, FakeReplicate, PredictionScript
 from tests.media.pixels import video_frames
-from tests.media.service_harness import media_harness, rpc_error
-from tests.status_details import details_of
+from tests.media.service_harness import media_harness, rpc_error, replicate_overrides
+from tests.status_details import violated_fields
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -38,9 +38,7 @@ def replicate():
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def harness(tmp_path_factory, replicate):
     async with media_harness(
-        tmp_path_factory.mktemp("video"), replicate_api_token=replicate.api_token,
-        replicate_base_url=replicate.base_url, replicate_poll_interval_seconds=0.01,
-        replicate_max_poll_interval_seconds=0.02,
+        tmp_path_factory.mktemp("video"), **replicate_overrides(replicate),
     ) as running:
         yield running
 
@@ -57,11 +55,6 @@ async def reference(harness, story, tmp_path_factory):
     Image.new("RGB", (320, 180), RED).save(path)
     return (await harness.a.upload_image(story.project, path)).name
 
-
-def _field(error) -> str:
-    violations = details_of(error)["BadRequest"].field_violations
-    assert len(violations) == 1, violations
-    return violations[0].field
 
 
 def _seconds(value: float) -> duration_pb2.Duration:
@@ -182,7 +175,7 @@ async def test_veo_on_replicate_gets_the_reference_file_and_every_option(harness
 ])
 async def test_bad_video_requests_name_the_field(harness, story, spec, field):
     error = await rpc_error(harness.a.media.GenerateVideo(mpb.GenerateVideoRequest(parent=story.project, spec=spec)))
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and _field(error) == field
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and violated_fields(error) == [field]
 
 
 async def test_unknown_shots_and_images(harness, story, reference):
@@ -193,9 +186,9 @@ async def test_unknown_shots_and_images(harness, story, reference):
 
     shot = media_pb2.ShotRef(shot_plan_revision=story.shot_plan.revision, shot_id="S999")
     error = await rpc_error(caller.media.GenerateVideo(request(shot=shot)))
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and _field(error) == "spec.shot.shot_id"
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and violated_fields(error) == ["spec.shot.shot_id"]
     error = await rpc_error(caller.media.GenerateVideo(request(prompt="a", reference_image_revision=story.plan.revision)))
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and _field(error) == "spec.reference_image_revision"
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and violated_fields(error) == ["spec.reference_image_revision"]
     missing = reference.rsplit("/", 1)[0] + "/9"
     for call in (caller.media.GenerateVideo(request(prompt="a", reference_image_revision=missing)),
                  caller.media.GenerateVideo(request(prompt="a", last_frame_revision=missing)),
@@ -213,7 +206,7 @@ async def test_a_shot_of_a_scope_veo_cannot_frame_is_refused_naming_the_aspect_r
     shot = media_pb2.ShotRef(shot_plan_revision=wide.shot_plan.revision, shot_id=wide.shots[0].id)
     error = await rpc_error(caller.media.GenerateVideo(mpb.GenerateVideoRequest(
         parent=wide.project, spec=media_pb2.VideoSpec(shot=shot, backend=media_pb2.BACKEND_REPLICATE))))
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and _field(error) == "spec.aspect_ratio"
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and violated_fields(error) == ["spec.aspect_ratio"]
     # Asking for a ratio Veo makes, or for the local renderer, is fine.
     for spec in (media_pb2.VideoSpec(shot=shot, aspect_ratio="16:9", backend=media_pb2.BACKEND_REPLICATE),
                  media_pb2.VideoSpec(shot=shot, backend=LOCAL, duration=_seconds(1), resolution="480p")):
