@@ -139,15 +139,7 @@ class StorageClient:
         """Uploads a file as a blob of ``project``: hashed first, then
         streamed with its digest and size, so storage verifies both."""
         sha256, size = await asyncio.to_thread(_digest_of, path)
-        call = self.stub.UploadBlob(_upload_requests(project, path, media_type, sha256, size))
-        # Storage may answer before the whole file is sent (a refused header,
-        # a digest mismatch, an outage behind the gateway); grpc.aio can then
-        # replace its answer with a local INTERNAL (see stream_status).
-        witness = StatusWitness(call)
-        try:
-            return await call
-        except grpc.aio.AioRpcError as error:
-            raise witness.server_error(error) from None
+        return await finish_upload(self.stub.UploadBlob(_upload_requests(project, path, media_type, sha256, size)))
 
     async def download_to_file(self, blob: str, path: Path) -> int:
         """Streams a blob into ``path`` (via a temporary file renamed into
@@ -181,6 +173,34 @@ class StorageClient:
                 name=project, delta_usd=delta_usd, enforce_budget=enforce_budget, request_id=request_id, memo=memo
             )
         )
+
+
+async def finish_upload(call: grpc.aio.StreamUnaryCall) -> storage_pb2.Blob:
+    """The blob an ``UploadBlob`` call stored, or its error with the status
+    storage sent, working around two grpc.aio client behaviours:
+
+    - storage may answer before the whole stream is sent (a refused header, a
+      digest mismatch, an outage behind the gateway), and grpc.aio can then
+      replace its answer with a local INTERNAL (see ``stream_status``);
+    - when the connection drops mid-upload (storage killed), grpc.aio can end
+      the call with a bare ``CancelledError`` although nobody cancelled the
+      caller; that becomes UNAVAILABLE, which callers retry.
+    """
+    witness = StatusWitness(call)
+    try:
+        return await call
+    except grpc.aio.AioRpcError as error:
+        raise witness.server_error(error) from None
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise  # the caller really is being cancelled
+        raise grpc.aio.AioRpcError(
+            grpc.StatusCode.UNAVAILABLE,
+            grpc.aio.Metadata(),
+            grpc.aio.Metadata(),
+            details="the connection to storage ended during the upload; retry it",
+        ) from None
 
 
 def _digest_of(path: Path) -> tuple[str, int]:

@@ -32,7 +32,7 @@ from typing import Awaitable, Callable
 import grpc
 
 from previs.storage.v1 import storage_pb2, storage_service_pb2 as pb, storage_service_pb2_grpc as pb_grpc
-from services.runtime.stream_status import StatusWitness
+from services.storage.storage_client import finish_upload
 from tests.storage.harness import MiB, payload_of, text_of, upload_requests
 
 BLOB_SIZES = (1000, 300_000, MiB + 5, int(2.5 * MiB))
@@ -78,7 +78,7 @@ class Ledger:
     acknowledged_writes: int = 0  # acknowledgements received in the rounds storage was killed in
     cut_off: Counter = field(default_factory=Counter)  # status codes of the calls the kills ended
     cut_off_details: list[str] = field(default_factory=list)  # of the calls not ended UNAVAILABLE
-    local_write_failures: int = 0  # uploads whose status grpc.aio replaced by its local INTERNAL
+    local_write_failures: int = 0  # uploads whose status grpc.aio replaced (local INTERNAL or CancelledError)
     resent: int = 0
 
     def blob_name(self, sha256: str) -> str:
@@ -128,17 +128,14 @@ class Ledger:
             self.project, data, "application/octet-stream", expected_sha256=sha256, expected_size_bytes=len(data)
         )
         call = self.stub.UploadBlob(requests, metadata=self.metadata, timeout=CALL_TIMEOUT)
-        witness = StatusWitness(call)
         try:
-            blob = await call
+            # As planner and media upload: the status storage (or the gateway)
+            # sent, past grpc.aio's local INTERNAL and bare CancelledError.
+            blob = await finish_upload(call)
         except grpc.aio.AioRpcError as error:
-            # grpc.aio replaces the status a server sent before the client
-            # half-closed with a local INTERNAL (grpc/grpc#36066): read the
-            # server's, as a client of the gateway has to.
-            recovered = witness.server_error(error)
-            if recovered is not error:
+            if call.done() and await call.code() != error.code():
                 self.local_write_failures += 1
-            raise recovered from None
+            raise
         self.acked_blobs[sha256] = blob
         return blob
 

@@ -88,3 +88,18 @@ async def test_an_upload_refused_at_its_header_reports_the_servers_status(storag
             await client.upload_file(project.name, source, "video/mp4")
         assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION, caught.value.details()
         assert reason_of(caught.value) == "PROJECT_DELETED"
+
+
+async def test_a_cancelled_uploader_is_cancelled_not_told_unavailable(storage, client, tmp_path):
+    # finish_upload turns grpc.aio's stray CancelledError (a dropped
+    # connection) into UNAVAILABLE, but never a real cancellation.
+    project = (await storage.a.project()).name
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(32 * MiB))
+    task = asyncio.create_task(client.upload_file(project, source, "application/octet-stream"))
+    deadline = asyncio.get_running_loop().time() + 10
+    while not storage.parts.store.temporary_files() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.005)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
