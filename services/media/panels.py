@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import re
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
@@ -230,8 +231,14 @@ def spec_for_prompt(prompt: str, seed: int | None = None) -> PanelSpec:
     angle = rng.choice(("EYE_LEVEL", "EYE_LEVEL", "HIGH", "LOW", "DUTCH"))
     direction = rng.choice(("LEFT_TO_RIGHT", "RIGHT_TO_LEFT", "TOWARD_CAMERA", "NEUTRAL"))
     figures = ("",) if rng.random() < 0.6 else ()
+    interior = not _INTERIOR_WORDS.isdisjoint(re.findall(r"[a-z]+\.?", lowered))
     return PanelSpec(shot_size=size, camera_angle=angle, screen_direction=direction, time_of_day=time_of_day,
-                     style=prompt, characters=figures, description=prompt)
+                     style=prompt, characters=figures, description=prompt, interior=interior)
+
+
+_INTERIOR_WORDS = frozenset(
+    {"int.", "interior", "indoors", "inside", "room", "bedroom", "kitchen", "office", "corridor", "hallway"}
+)
 
 
 _TIME_WORDS = (
@@ -255,11 +262,55 @@ def _draw_background(stage: _Stage, palette: Palette, horizon: float | None, spe
         _draw_floor_grid(stage, palette, spec)
         return
     horizon_y = round(stage.y(horizon))
+    if spec.interior:
+        _draw_room(stage, palette, horizon_y, spec)
+        return
     _gradient(canvas, 0, horizon_y, palette.sky_top, palette.sky_bottom)
     _draw_sky(stage, palette, horizon_y, spec, rng)
     _gradient(canvas, horizon_y, canvas.height, palette.ground_far, palette.ground_near)
     _draw_scenery(stage, palette, horizon_y, spec)
     _draw_ground_lines(stage, palette, horizon_y)
+
+
+def _mix(first: tuple[int, int, int], second: tuple[int, int, int], share: float) -> tuple[int, int, int]:
+    """``share`` of ``second`` over ``first``."""
+    return tuple(round(a * (1 - share) + b * share) for a, b in zip(first, second))
+
+
+_WALL_TINT = (196, 184, 164)
+_FLOOR_TINT = (120, 88, 60)
+
+
+def _draw_room(stage: _Stage, palette: Palette, horizon_y: int, spec: PanelSpec) -> None:
+    """A room seen from inside: a back wall down to the horizon with a window
+    (the time of day's sky through it) and a door, laid out by a hash of the
+    location so one room looks the same in every shot; a floor with boards
+    running to the vanishing point."""
+    canvas, draw = stage.canvas, stage.draw
+    rng = random.Random(_digest(spec.location or spec.scene_id or "room", None))
+    daylight = 0.35 + 0.65 * sum(palette.sky_bottom) / (3 * 255)  # rooms are darker at night
+    wall = _mix(_mix(_WALL_TINT, palette.scenery, 0.45), (0, 0, 0), 1 - daylight)
+    _gradient(canvas, 0, horizon_y, _mix(wall, (0, 0, 0), 0.25), wall)
+    floor = _mix(_FLOOR_TINT, (0, 0, 0), 1 - daylight)
+    _gradient(canvas, horizon_y, canvas.height, _mix(floor, palette.ground_far, 0.35), _mix(floor, palette.ground_near, 0.2))
+    scale = SCENERY_SCALE.get(spec.shot_size, 1.0)
+    window_left = rng.uniform(0.08, 0.55)
+    width, height = stage.w * rng.uniform(0.14, 0.22) * scale, stage.h * 0.22 * scale
+    box = (stage.x(window_left), horizon_y - height * 1.9, stage.x(window_left) + width, horizon_y - height * 0.9)
+    frame = _mix(wall, (255, 255, 255), 0.5)
+    draw.rectangle(box, fill=palette.sky_bottom, outline=frame, width=max(2, stage.h // 120))
+    draw.rectangle((box[0], box[1], box[2], (box[1] + box[3]) / 2), fill=palette.sky_top)
+    draw.line(((box[0] + box[2]) / 2, box[1], (box[0] + box[2]) / 2, box[3]), fill=frame, width=max(2, stage.h // 160))
+    draw.line((box[0], (box[1] + box[3]) / 2, box[2], (box[1] + box[3]) / 2), fill=frame, width=max(2, stage.h // 160))
+    door_left = window_left + 0.3 if window_left < 0.4 else window_left - 0.3
+    door = (stage.x(door_left), horizon_y - stage.h * 0.42 * scale, stage.x(door_left) + stage.w * 0.1 * scale, horizon_y)
+    draw.rectangle(door, fill=_mix(floor, palette.scenery, 0.3), outline=_mix(wall, (0, 0, 0), 0.4),
+                   width=max(2, stage.h // 160))
+    draw.line((0, horizon_y, canvas.width, horizon_y), fill=_mix(wall, (0, 0, 0), 0.45), width=max(2, stage.h // 90))
+    boards = _mix(_FLOOR_TINT, (0, 0, 0), 0.3)
+    vx = stage.x(0.5)
+    for index in range(-8, 9):
+        draw.line((vx, horizon_y, vx + index * stage.w * 0.18, canvas.height), fill=boards, width=max(1, stage.h // 400))
 
 
 def _gradient(canvas: Image.Image, top: int, bottom: int, first: tuple[int, int, int], last: tuple[int, int, int]) -> None:

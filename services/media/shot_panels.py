@@ -45,6 +45,13 @@ def location_name(shot: planner_pb2.Shot, index: PlanIndex) -> str:
     return location.name if location else ""
 
 
+def is_interior(shot: planner_pb2.Shot, index: PlanIndex) -> bool:
+    """An ``INT.`` scene (not ``INT./EXT.``, which sees outside too)."""
+    scene = index.scenes.get(shot.scene_id)
+    location = index.locations.get(scene.location_id) if scene else None
+    return location is not None and location.setting == planner_pb2.SETTING_INTERIOR
+
+
 def panel_for_shot(shot: planner_pb2.Shot, index: PlanIndex) -> PanelSpec:
     return PanelSpec(
         shot_id=shot.id,
@@ -56,6 +63,7 @@ def panel_for_shot(shot: planner_pb2.Shot, index: PlanIndex) -> PanelSpec:
         time_of_day=time_of_day(shot, index),
         style=index.plan.bible.style,
         location=location_name(shot, index),
+        interior=is_interior(shot, index),
         characters=index.character_names(shot.character_ids),
         props=index.prop_names(shot.prop_ids),
         description=shot.description,

@@ -216,3 +216,21 @@ def test_portrait_panels_keep_figures_inside_the_frame():
     picture = render_picture(spec, (360, 640), marks=False)
     wardrobe = look_for("Tom", palette_for("DAY")).wardrobe
     assert 0.1 < centroid_x(picture, wardrobe) < 0.9
+
+
+def test_an_interior_is_a_room_with_a_window_not_a_skyline():
+    outside = render_picture(replace(BASE, shot_size="WIDE", characters=()), SIZE, marks=False)
+    inside = render_picture(replace(BASE, shot_size="WIDE", characters=(), interior=True), SIZE, marks=False)
+    top = (0, 0, SIZE[0], round(SIZE[1] * 0.3))
+    assert fraction_where(outside.crop(top), sky_like) > 0.5
+    # only the window shows the sky: a small part of the wall
+    assert 0.005 < fraction_where(inside.crop((0, 0, SIZE[0], round(SIZE[1] * 0.5))), sky_like) < 0.15
+    night = render_picture(replace(BASE, shot_size="WIDE", characters=(), interior=True, time_of_day="NIGHT"), SIZE,
+                           marks=False)
+    assert mean_difference(inside, night) > 20  # the room darkens with the time of day
+
+
+def test_prompts_that_name_a_room_render_an_interior():
+    assert spec_for_prompt("INT. KITCHEN - MORNING, coffee on the table").interior
+    assert spec_for_prompt("a detective in her office").interior
+    assert not spec_for_prompt("a mushroom field at dawn").interior

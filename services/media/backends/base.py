@@ -73,6 +73,9 @@ class PanelSpec:
     time_of_day: str = "DAY"
     style: str = ""
     location: str = ""
+    interior: bool = False
+    """An ``INT.`` location: a room (walls, a window, a floor) instead of a
+    horizon with sky and scenery."""
     characters: tuple[str, ...] = ()
     props: tuple[str, ...] = ()
     description: str = ""
