@@ -16,18 +16,17 @@ A database that cannot be reached answers UNAVAILABLE with a retry delay.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import socket
 from pathlib import Path
 from typing import AsyncIterator
 
-from sqlalchemy import event, exc
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from services.runtime.database_faults import is_database_fault
 from services.runtime.errors import PrevisError, Unavailable
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,16 +52,7 @@ def unavailable(error: BaseException) -> Unavailable:
 def is_unavailability(error: BaseException) -> bool:
     """Faults of the database or the way to it, as opposed to bugs in a
     statement and constraint violations."""
-    if isinstance(error, Unavailable):
-        return True
-    if isinstance(error, (exc.IntegrityError, exc.ProgrammingError, exc.DataError)):
-        return False
-    if isinstance(error, exc.DBAPIError):
-        return True
-    return isinstance(
-        error,
-        (ConnectionError, TimeoutError, asyncio.TimeoutError, socket.gaierror, exc.TimeoutError, exc.DisconnectionError),
-    )
+    return isinstance(error, Unavailable) or is_database_fault(error)
 
 
 class JobDatabase:

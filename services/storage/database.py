@@ -35,16 +35,16 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
-import socket
 import time
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
-from sqlalchemy import Connection, create_engine, event, exc
+from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.runtime.database_faults import is_database_fault
 from services.runtime.errors import PrevisError, Unavailable
 
 _LOGGER = logging.getLogger(__name__)
@@ -72,15 +72,7 @@ def is_unavailability(error: BaseException) -> bool:
     """Faults of the database or the way to it (as opposed to bugs in a
     statement, which stay INTERNAL, and constraint violations, which callers
     handle)."""
-    if isinstance(error, (exc.IntegrityError, exc.ProgrammingError, exc.DataError)):
-        return False
-    if isinstance(error, exc.DBAPIError):
-        return True
-    # Connecting raises the driver's socket errors as they are. Other OSErrors
-    # (a blob file operation inside a transaction) are not database faults.
-    return isinstance(
-        error, (ConnectionError, TimeoutError, asyncio.TimeoutError, socket.gaierror, exc.TimeoutError, exc.DisconnectionError)
-    )
+    return is_database_fault(error)
 
 
 class Database:
