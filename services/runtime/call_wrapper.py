@@ -186,7 +186,7 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
         except grpc.aio.AbortError:
             code = Code(_status_number(context.code()))
             raise
-        except NotImplementedError:
+        except NotImplementedError:  # a generated base method: an RPC in the protos no servicer overrides yet
             code = Code.UNIMPLEMENTED
             error = PrevisError(f"{method} is not implemented yet", reason="NOT_IMPLEMENTED")
             status = status_from_error(error, request_id)

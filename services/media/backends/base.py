@@ -160,3 +160,23 @@ class MediaBackend(Protocol):
     async def cancel(self, upstream_id: str) -> None:
         """Cancel upstream work; best effort, never raises for finished work."""
         ...
+
+
+def check_polling_settings(
+    positive: dict[str, float],
+    *,
+    poll_interval_seconds: float,
+    max_poll_interval_seconds: float,
+    download_attempts: int,
+    max_poll_errors: int,
+) -> None:
+    """The checks every polling HTTP backend makes of its settings: each of
+    ``positive`` (name -> value) above zero, a backoff that can grow, at least
+    one download attempt."""
+    for label, value in positive.items():
+        if not value > 0:
+            raise ValueError(f"{label} must be > 0")
+    if max_poll_interval_seconds < poll_interval_seconds:
+        raise ValueError("max_poll_interval_seconds must be >= poll_interval_seconds")
+    if download_attempts < 1 or max_poll_errors < 0:
+        raise ValueError("download_attempts must be >= 1 and max_poll_errors >= 0")

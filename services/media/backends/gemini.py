@@ -65,6 +65,7 @@ from services.media.backends.base import (
     RenderOutput,
     UpstreamStarted,
     VideoRequest,
+    check_polling_settings,
 )
 from services.media.backends.http_failures import NOT_SENT, unavailable, unknown_create
 from services.runtime.retry_hints import google_retry_hint as retry_hint_seconds
@@ -135,21 +136,21 @@ class GeminiMediaBackend:
     ) -> None:
         if not api_key:
             raise ValueError("api_key is required")
-        for label, value in (
-            ("request_timeout_seconds", request_timeout_seconds),
-            ("image_timeout_seconds", image_timeout_seconds),
-            ("video_timeout_seconds", video_timeout_seconds),
-            ("poll_interval_seconds", poll_interval_seconds),
-            ("expected_video_seconds", expected_video_seconds),
-            ("download_timeout_seconds", download_timeout_seconds),
-            ("aspect_tolerance", aspect_tolerance),
-        ):
-            if not value > 0:
-                raise ValueError(f"{label} must be > 0")
-        if max_poll_interval_seconds < poll_interval_seconds:
-            raise ValueError("max_poll_interval_seconds must be >= poll_interval_seconds")
-        if download_attempts < 1 or max_poll_errors < 0:
-            raise ValueError("download_attempts must be >= 1 and max_poll_errors >= 0")
+        check_polling_settings(
+            {
+                "request_timeout_seconds": request_timeout_seconds,
+                "image_timeout_seconds": image_timeout_seconds,
+                "video_timeout_seconds": video_timeout_seconds,
+                "poll_interval_seconds": poll_interval_seconds,
+                "expected_video_seconds": expected_video_seconds,
+                "download_timeout_seconds": download_timeout_seconds,
+                "aspect_tolerance": aspect_tolerance,
+            },
+            poll_interval_seconds=poll_interval_seconds,
+            max_poll_interval_seconds=max_poll_interval_seconds,
+            download_attempts=download_attempts,
+            max_poll_errors=max_poll_errors,
+        )
         from google import genai
         from google.genai import types
 

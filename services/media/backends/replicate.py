@@ -57,6 +57,7 @@ from services.media.backends.base import (
     RenderOutput,
     UpstreamStarted,
     VideoRequest,
+    check_polling_settings,
 )
 from services.media.backends.http_failures import NOT_SENT, unavailable, unknown_create
 from services.runtime.retry_hints import parse_retry_after
@@ -149,19 +150,19 @@ class ReplicateBackend:
     ) -> None:
         if not api_token:
             raise ValueError("api_token is required")
-        for label, value in (
-            ("poll_interval_seconds", poll_interval_seconds),
-            ("image_timeout_seconds", image_timeout_seconds),
-            ("video_timeout_seconds", video_timeout_seconds),
-            ("request_timeout_seconds", request_timeout_seconds),
-            ("download_timeout_seconds", download_timeout_seconds),
-        ):
-            if not value > 0:
-                raise ValueError(f"{label} must be > 0")
-        if max_poll_interval_seconds < poll_interval_seconds:
-            raise ValueError("max_poll_interval_seconds must be >= poll_interval_seconds")
-        if download_attempts < 1 or max_poll_errors < 0:
-            raise ValueError("download_attempts must be >= 1 and max_poll_errors >= 0")
+        check_polling_settings(
+            {
+                "poll_interval_seconds": poll_interval_seconds,
+                "image_timeout_seconds": image_timeout_seconds,
+                "video_timeout_seconds": video_timeout_seconds,
+                "request_timeout_seconds": request_timeout_seconds,
+                "download_timeout_seconds": download_timeout_seconds,
+            },
+            poll_interval_seconds=poll_interval_seconds,
+            max_poll_interval_seconds=max_poll_interval_seconds,
+            download_attempts=download_attempts,
+            max_poll_errors=max_poll_errors,
+        )
         if file_encoding_strategy not in ("url", "base64"):
             raise ValueError("file_encoding_strategy must be 'url' or 'base64'")
         self._image_model = _checked_model(image_model)
