@@ -8,9 +8,11 @@ Domain modules raise these and never import ``grpc``; one server interceptor
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import enum
 from dataclasses import dataclass, field
-from typing import ClassVar, Mapping, Sequence
+from typing import ClassVar, Iterator, Mapping, Sequence
 
 ERROR_DOMAIN = "previs.dev"
 
@@ -77,6 +79,20 @@ class PrevisError(Exception):
     def __str__(self) -> str:
         return f"{self.code.name}: {self.message} [{self.reason}]"
 
+    def nested_in(self, prefix: str) -> "PrevisError":
+        """The same error about an element of a repeated field: field paths
+        become ``prefix.path`` (``requests[3].revision.message``), and an
+        error that named no field names ``prefix``."""
+        field_path = self.metadata.get("field")
+        nested_field = f"{prefix}.{field_path}" if field_path else prefix
+        message = f"{prefix}.{self.message}" if field_path and self.message.startswith(field_path) else f"{prefix}: {self.message}"
+        return dataclasses.replace(
+            self,
+            message=message,
+            metadata={**self.metadata, "field": nested_field},
+            field_violations=[FieldViolation(f"{prefix}.{v.field}", v.description) for v in self.field_violations],
+        )
+
 
 class InvalidArgument(PrevisError):
     code = Code.INVALID_ARGUMENT
@@ -142,6 +158,16 @@ class Unimplemented(PrevisError):
 
 class Internal(PrevisError):
     code = Code.INTERNAL
+
+
+@contextlib.contextmanager
+def errors_nested_in(prefix: str) -> Iterator[None]:
+    """Raises the errors of the block as errors about element ``prefix`` of a
+    repeated field (see ``PrevisError.nested_in``)."""
+    try:
+        yield
+    except PrevisError as error:
+        raise error.nested_in(prefix) from None
 
 
 def not_found(kind: str, name: str) -> NotFound:

@@ -19,6 +19,8 @@ Why it is correct:
   the batch is then run again to return the winner.
 - An unexpected failure of a batch runs its creates again one by one, so only
   the create at fault fails.
+- ``create_all`` (BatchCreateRevisions) runs its drafts as one such batch that
+  is all or nothing: the first draft refused rolls the transaction back.
 """
 
 from __future__ import annotations
@@ -79,6 +81,16 @@ class RevisionWriter:
             self._flusher = asyncio.create_task(self._flush(), name="revision-writer")
         return await future
 
+    async def create_all(self, drafts: Sequence[RevisionDraft]) -> list[RevisionRecord]:
+        """Creates every draft in one transaction, or none of them: the first
+        draft that cannot be created raises its error, nested in
+        ``requests[i]``. It bypasses the queue; the database orders it with
+        the flusher's batches (one SQLite writer, row locks on PostgreSQL)."""
+        try:
+            return await self._write_with_retry(list(drafts), atomic=True)
+        except _EntryRefused as refused:
+            raise refused.error.nested_in(f"requests[{refused.index}]") from None
+
     async def close(self) -> None:
         """Waits for queued creates to be written."""
         if self._flusher is not None:
@@ -112,33 +124,45 @@ class RevisionWriter:
             else:
                 queued.future.set_result(outcome)
 
-    async def _write_with_retry(self, drafts: list[RevisionDraft]) -> list[Outcome]:
+    async def _write_with_retry(self, drafts: list[RevisionDraft], *, atomic: bool = False) -> list[Outcome]:
         try:
-            return await self._write_batch(drafts)
+            return await self._write_batch(drafts, atomic)
         except IntegrityError:
             # Another process committed a create with one of these request ids
             # meanwhile; running the batch again returns its revision.
             _LOGGER.info("request id conflict in a batch of %d; running it again", len(drafts))
-            return await self._write_batch(drafts)
+            return await self._write_batch(drafts, atomic)
 
-    async def _write_batch(self, drafts: list[RevisionDraft]) -> list[Outcome]:
+    async def _write_batch(self, drafts: list[RevisionDraft], atomic: bool) -> list[Outcome]:
         try:
-            return await self._db.write(lambda conn: _Batch(self._db, conn, drafts, look_up_request_ids=False).run())
+            return await self._db.write(lambda conn: _Batch(self._db, conn, drafts, look_up_request_ids=False, atomic=atomic).run())
         except _RequestIdSeen:
             # A create is a retry of one committed earlier: run the batch again,
             # this time looking the request ids up (rare, so not done up front).
-            return await self._db.write(lambda conn: _Batch(self._db, conn, drafts, look_up_request_ids=True).run())
+            return await self._db.write(lambda conn: _Batch(self._db, conn, drafts, look_up_request_ids=True, atomic=atomic).run())
 
 
 class _RequestIdSeen(Exception):
     """Rolls back a batch that tried to insert a request id stored earlier."""
 
 
+class _EntryRefused(Exception):
+    """Rolls back an all-or-nothing batch: entry ``index`` cannot be created."""
+
+    def __init__(self, index: int, error: PrevisError) -> None:
+        super().__init__(str(error))
+        self.index = index
+        self.error = error
+
+
 class _Batch:
     """One transaction's worth of creates."""
 
-    def __init__(self, database: Database, conn: Connection, drafts: Sequence[RevisionDraft], *, look_up_request_ids: bool) -> None:
+    def __init__(
+        self, database: Database, conn: Connection, drafts: Sequence[RevisionDraft], *, look_up_request_ids: bool, atomic: bool = False
+    ) -> None:
         self._db = database
+        self._atomic = atomic
         self._conn = conn
         self._drafts = drafts
         self._look_up_request_ids = look_up_request_ids
@@ -198,10 +222,12 @@ class _Batch:
 
     def _decide_all(self) -> list[Outcome]:
         outcomes: list[Outcome] = []
-        for draft in self._drafts:
+        for index, draft in enumerate(self._drafts):
             try:
                 outcomes.append(self._decide(draft))
             except PrevisError as error:
+                if self._atomic:
+                    raise _EntryRefused(index, error) from None
                 outcomes.append(error)
         return outcomes
 

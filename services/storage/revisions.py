@@ -43,6 +43,7 @@ MAX_COMMENT_CHARS = 2000
 MAX_TYPE_URL_CHARS = 2048
 MAX_BLOB_REFS = 100
 MAX_PARENTS = 100
+MAX_BATCH_ENTRIES = 500
 ROLE_PATTERN = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
 
 REVISION_COLUMNS = (*revisions.c, assets.c.asset_id, assets.c.revision_count, projects.c.project_id)
@@ -116,6 +117,16 @@ def draft_of(
         expected_revision_count=expected_revision_count,
         expected_etag=expected_etag,
     )
+
+
+def check_batch(project_id: str, drafts: Sequence[RevisionDraft]) -> None:
+    """A batch create has 1 to ``MAX_BATCH_ENTRIES`` entries, all for assets
+    of the project named by the request's ``parent``."""
+    if not 1 <= len(drafts) <= MAX_BATCH_ENTRIES:
+        raise InvalidArgument.for_field("requests", f"must hold 1 to {MAX_BATCH_ENTRIES} entries, not {len(drafts)}")
+    for index, draft in enumerate(drafts):
+        if draft.project_id != project_id:
+            raise InvalidArgument.for_field(f"requests[{index}].parent", f"must be an asset of projects/{project_id}")
 
 
 def _checked_blob_refs(project_id: str, refs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

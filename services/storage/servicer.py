@@ -13,17 +13,36 @@ from previs.storage.v1 import (
     storage_service_pb2 as pb,
     storage_service_pb2_grpc as pb_grpc,
 )
-from services.runtime.errors import InvalidArgument
+from services.runtime.errors import InvalidArgument, errors_nested_in
 from services.runtime.request_context import current_identity
 from services.runtime.resource_names import parse_asset, parse_blob, parse_project, parse_revision
 from services.storage import messages
-from services.storage.revisions import draft_of
+from services.storage.revisions import RevisionDraft, check_batch, draft_of
 
 if TYPE_CHECKING:
     from services.storage.app import StorageParts
 
 STORAGE_SERVICE = "previs.storage.v1.StorageService"
 STORAGE_ADMIN_SERVICE = "previs.storage.v1.StorageAdminService"
+
+
+def _draft_of(request: pb.CreateRevisionRequest) -> RevisionDraft:
+    project_id, asset_id = parse_asset(request.parent, "parent")
+    revision = request.revision
+    return draft_of(
+        current_identity(),
+        project_id,
+        asset_id,
+        payload_type_url=revision.payload.type_url,
+        payload_value=revision.payload.value,
+        blob_refs=[(ref.role, ref.blob) for ref in revision.blobs],
+        parents=list(revision.parents),
+        labels=dict(revision.labels),
+        message=revision.message,
+        request_id=request.request_id,
+        expected_revision_count=request.expected_revision_count,
+        expected_etag=request.expected_etag,
+    )
 
 
 class StorageServicer(pb_grpc.StorageServiceServicer):
@@ -132,23 +151,17 @@ class StorageServicer(pb_grpc.StorageServiceServicer):
     # Revisions
 
     async def CreateRevision(self, request: pb.CreateRevisionRequest, context):
-        project_id, asset_id = parse_asset(request.parent, "parent")
-        revision = request.revision
-        draft = draft_of(
-            current_identity(),
-            project_id,
-            asset_id,
-            payload_type_url=revision.payload.type_url,
-            payload_value=revision.payload.value,
-            blob_refs=[(ref.role, ref.blob) for ref in revision.blobs],
-            parents=list(revision.parents),
-            labels=dict(revision.labels),
-            message=revision.message,
-            request_id=request.request_id,
-            expected_revision_count=request.expected_revision_count,
-            expected_etag=request.expected_etag,
-        )
-        return messages.revision(await self._parts.writer.create(draft))
+        return messages.revision(await self._parts.writer.create(_draft_of(request)))
+
+    async def BatchCreateRevisions(self, request: pb.BatchCreateRevisionsRequest, context):
+        project_id = parse_project(request.parent, "parent")
+        drafts = []
+        for index, entry in enumerate(request.requests):
+            with errors_nested_in(f"requests[{index}]"):
+                drafts.append(_draft_of(entry))
+        check_batch(project_id, drafts)
+        records = await self._parts.writer.create_all(drafts)
+        return pb.BatchCreateRevisionsResponse(revisions=[messages.revision(record) for record in records])
 
     async def GetRevision(self, request: pb.GetRevisionRequest, context):
         name = parse_revision(request.name)

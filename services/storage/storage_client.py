@@ -18,7 +18,7 @@ import hashlib
 import os
 import uuid
 from pathlib import Path
-from typing import AsyncIterator, Mapping, Sequence, TypeVar
+from typing import Any, AsyncIterator, Mapping, Sequence, TypeVar
 
 import grpc
 from google.protobuf import any_pb2
@@ -60,36 +60,19 @@ class StorageClient:
                 raise
         return await self.stub.GetAsset(pb.GetAssetRequest(name=f"{project}/assets/{asset_id}"))
 
-    async def append_revision(
-        self,
-        asset: str,
-        payload: Message | None = None,
-        *,
-        blobs: Sequence[tuple[str, str]] = (),
-        parents: Sequence[str] = (),
-        message: str = "",
-        labels: Mapping[str, str] | None = None,
-        request_id: str | None = None,
-        expected_revision_count: int = 0,
-    ) -> storage_pb2.Revision:
-        """Appends a revision holding ``payload`` (packed in an Any) and the
-        ``(role, blob name)`` pairs in ``blobs``. Pass a ``request_id`` that is
-        stable across your retries: a repeat returns the first revision."""
-        revision = storage_pb2.Revision(
-            blobs=[storage_pb2.BlobRef(role=role, blob=blob) for role, blob in blobs],
-            parents=list(parents),
-            message=message,
-            labels=labels or {},
-        )
-        if payload is not None:
-            revision.payload.Pack(payload)
-        request = pb.CreateRevisionRequest(
-            parent=asset,
-            revision=revision,
-            request_id=request_id or uuid.uuid4().hex,
-            expected_revision_count=expected_revision_count,
-        )
-        return await self.stub.CreateRevision(request)
+    async def append_revision(self, asset: str, payload: Message | None = None, **fields: Any) -> storage_pb2.Revision:
+        """Appends a revision holding ``payload`` (packed in an Any); ``fields``
+        are those of ``revision_request`` (blobs as ``(role, blob name)``
+        pairs, parents, message, labels, request_id, expected_revision_count).
+        Pass a ``request_id`` that is stable across your retries: a repeat
+        returns the first revision."""
+        return await self.stub.CreateRevision(revision_request(asset, payload, **fields))
+
+    async def append_revisions(self, project: str, requests: Sequence[pb.CreateRevisionRequest]) -> list[storage_pb2.Revision]:
+        """Appends many revisions (built with ``revision_request``) to assets of
+        ``project`` in one call and one transaction: all are created or none."""
+        answer = await self.stub.BatchCreateRevisions(pb.BatchCreateRevisionsRequest(parent=project, requests=requests))
+        return list(answer.revisions)
 
     async def get_revision(self, name: str) -> storage_pb2.Revision:
         return await self.stub.GetRevision(pb.GetRevisionRequest(name=name))
@@ -220,3 +203,32 @@ async def _upload_requests(
     with open(path, "rb") as file:
         while chunk := await asyncio.to_thread(file.read, CHUNK_BYTES):
             yield pb.UploadBlobRequest(chunk=chunk)
+
+
+def revision_request(
+    asset: str,
+    payload: Message | None = None,
+    *,
+    blobs: Sequence[tuple[str, str]] = (),
+    parents: Sequence[str] = (),
+    message: str = "",
+    labels: Mapping[str, str] | None = None,
+    request_id: str | None = None,
+    expected_revision_count: int = 0,
+) -> pb.CreateRevisionRequest:
+    """A CreateRevisionRequest for ``asset`` (see ``StorageClient.append_revision``);
+    a missing ``request_id`` is made up so that the request is safe to resend."""
+    revision = storage_pb2.Revision(
+        blobs=[storage_pb2.BlobRef(role=role, blob=blob) for role, blob in blobs],
+        parents=list(parents),
+        message=message,
+        labels=labels or {},
+    )
+    if payload is not None:
+        revision.payload.Pack(payload)
+    return pb.CreateRevisionRequest(
+        parent=asset,
+        revision=revision,
+        request_id=request_id or uuid.uuid4().hex,
+        expected_revision_count=expected_revision_count,
+    )

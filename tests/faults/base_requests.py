@@ -41,6 +41,9 @@ BASES: dict[str, Callable[[Names], Message | list]] = {
     "CreateAsset": lambda n: spb.CreateAssetRequest(parent=n["project"], asset=storage_pb2.Asset(kind=storage_pb2.ASSET_KIND_PLAN)),
     "UpdateAsset": lambda n: spb.UpdateAssetRequest(asset=storage_pb2.Asset(name=n["asset"], display_name="d"), update_mask=_mask("display_name")),
     "CreateRevision": lambda n: spb.CreateRevisionRequest(parent=n["asset"], revision=storage_pb2.Revision(message="m")),
+    "BatchCreateRevisions": lambda n: spb.BatchCreateRevisionsRequest(
+        parent=n["project"], requests=[spb.CreateRevisionRequest(parent=n["asset"], revision=storage_pb2.Revision(message="m"))]
+    ),
     "ReviewRevision": lambda n: spb.ReviewRevisionRequest(name=n["revision"], status=storage_pb2.REVIEW_STATUS_ACCEPTED),
     "WalkLineage": lambda n: spb.WalkLineageRequest(name=n["head_revision"], direction=1),
     "UploadBlob": lambda n: [

@@ -12,7 +12,7 @@ from previs.storage.v1 import storage_pb2, storage_service_pb2 as storage_pb2_se
 from tests.status_details import reason_of
 from services.runtime.channels import internal_channel
 from services.runtime.request_context import CallIdentity, identity_var
-from services.storage.storage_client import StorageClient
+from services.storage.storage_client import StorageClient, revision_request
 
 MiB = 1024 * 1024
 
@@ -53,6 +53,12 @@ async def test_assets_revisions_reviews_and_spend(storage, client):
     assert [a.name for a in frames] == [asset.name]
     accepted = await client.list_assets(project, head_review_status=storage_pb2.REVIEW_STATUS_ACCEPTED)
     assert [a.name for a in accepted] == [asset.name]
+    other = await client.ensure_asset(project, "frame_s002", storage_pb2.ASSET_KIND_IMAGE)
+    batch = [revision_request(other.name, stamp, request_id="job-1:s002"), revision_request(asset.name, stamp, parents=[second.name])]
+    written = await client.append_revisions(project, batch)
+    assert [r.name for r in written] == [f"{other.name}/revisions/1", f"{asset.name}/revisions/3"]
+    assert await client.append_revisions(project, batch[:1]) == written[:1]
+    assert list((await client.latest_revision(asset.name)).parents) == [second.name]
     spent = await client.record_spend(project, 1.5, request_id="job-1", memo="veo")
     assert spent.spent_usd == 1.5
     with pytest.raises(grpc.aio.AioRpcError) as caught:

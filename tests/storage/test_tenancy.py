@@ -58,6 +58,13 @@ def _calls(client: TenantClient, project: str, asset: str, revision: str, blob: 
             lambda: s.CreateRevision(pb.CreateRevisionRequest(parent=asset, revision=storage_pb2.Revision(message="intruder"))),
             lambda: s.CreateRevision(pb.CreateRevisionRequest(parent=asset, revision=storage_pb2.Revision(), request_id="first")),
         ],
+        "BatchCreateRevisions": [
+            lambda: s.BatchCreateRevisions(
+                pb.BatchCreateRevisionsRequest(
+                    parent=project, requests=[pb.CreateRevisionRequest(parent=asset, revision=storage_pb2.Revision(message="intruder"))]
+                )
+            ),
+        ],
         "GetRevision": [
             lambda: s.GetRevision(pb.GetRevisionRequest(name=revision)),
             lambda: s.GetRevision(pb.GetRevisionRequest(name=f"{asset}/revisions/latest")),

@@ -151,6 +151,20 @@ class CreateRevisionRequest(_message.Message):
     expected_etag: str
     def __init__(self, parent: _Optional[str] = ..., revision: _Optional[_Union[_storage_pb2.Revision, _Mapping]] = ..., request_id: _Optional[str] = ..., expected_revision_count: _Optional[int] = ..., expected_etag: _Optional[str] = ...) -> None: ...
 
+class BatchCreateRevisionsRequest(_message.Message):
+    __slots__ = ("parent", "requests")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    requests: _containers.RepeatedCompositeFieldContainer[CreateRevisionRequest]
+    def __init__(self, parent: _Optional[str] = ..., requests: _Optional[_Iterable[_Union[CreateRevisionRequest, _Mapping]]] = ...) -> None: ...
+
+class BatchCreateRevisionsResponse(_message.Message):
+    __slots__ = ("revisions",)
+    REVISIONS_FIELD_NUMBER: _ClassVar[int]
+    revisions: _containers.RepeatedCompositeFieldContainer[_storage_pb2.Revision]
+    def __init__(self, revisions: _Optional[_Iterable[_Union[_storage_pb2.Revision, _Mapping]]] = ...) -> None: ...
+
 class GetRevisionRequest(_message.Message):
     __slots__ = ("name",)
     NAME_FIELD_NUMBER: _ClassVar[int]

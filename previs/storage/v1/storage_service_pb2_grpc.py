@@ -98,6 +98,11 @@ class StorageServiceStub:
                 request_serializer=previs_dot_storage_dot_v1_dot_storage__service__pb2.CreateRevisionRequest.SerializeToString,
                 response_deserializer=previs_dot_storage_dot_v1_dot_storage__pb2.Revision.FromString,
                 _registered_method=True)
+        self.BatchCreateRevisions = channel.unary_unary(
+                '/previs.storage.v1.StorageService/BatchCreateRevisions',
+                request_serializer=previs_dot_storage_dot_v1_dot_storage__service__pb2.BatchCreateRevisionsRequest.SerializeToString,
+                response_deserializer=previs_dot_storage_dot_v1_dot_storage__service__pb2.BatchCreateRevisionsResponse.FromString,
+                _registered_method=True)
         self.GetRevision = channel.unary_unary(
                 '/previs.storage.v1.StorageService/GetRevision',
                 request_serializer=previs_dot_storage_dot_v1_dot_storage__service__pb2.GetRevisionRequest.SerializeToString,
@@ -229,6 +234,19 @@ class StorageServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchCreateRevisions(self, request, context):
+        """Appends revisions to assets of one project in one transaction: either
+        every entry is created or none is, and the first failing entry answers
+        with its field paths prefixed by `requests[i].`. Each entry follows the
+        rules of `CreateRevision` (expectations, `request_id`); entries for the
+        same asset get consecutive numbers in the order given. Use it to write
+        many revisions at once (a frame per shot): one call and one commit
+        instead of one each.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetRevision(self, request, context):
         """Gets a revision by name; `.../revisions/latest` names the head.
         """
@@ -339,6 +357,11 @@ def add_StorageServiceServicer_to_server(servicer, server):
                     servicer.CreateRevision,
                     request_deserializer=previs_dot_storage_dot_v1_dot_storage__service__pb2.CreateRevisionRequest.FromString,
                     response_serializer=previs_dot_storage_dot_v1_dot_storage__pb2.Revision.SerializeToString,
+            ),
+            'BatchCreateRevisions': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchCreateRevisions,
+                    request_deserializer=previs_dot_storage_dot_v1_dot_storage__service__pb2.BatchCreateRevisionsRequest.FromString,
+                    response_serializer=previs_dot_storage_dot_v1_dot_storage__service__pb2.BatchCreateRevisionsResponse.SerializeToString,
             ),
             'GetRevision': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRevision,
@@ -681,6 +704,33 @@ class StorageService:
             '/previs.storage.v1.StorageService/CreateRevision',
             previs_dot_storage_dot_v1_dot_storage__service__pb2.CreateRevisionRequest.SerializeToString,
             previs_dot_storage_dot_v1_dot_storage__pb2.Revision.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchCreateRevisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/previs.storage.v1.StorageService/BatchCreateRevisions',
+            previs_dot_storage_dot_v1_dot_storage__service__pb2.BatchCreateRevisionsRequest.SerializeToString,
+            previs_dot_storage_dot_v1_dot_storage__service__pb2.BatchCreateRevisionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
