@@ -1,5 +1,5 @@
 """A minimal upstream for gateway benchmarks: StorageService.GetProject echoes
-a small project; DownloadBlob streams ``length`` bytes from memory in 1 MiB
+a small project; CreateRevision answers at once (the gRPC ceiling of a write); DownloadBlob streams ``length`` bytes from memory in 1 MiB
 chunks. Run as a process: ``python bench/echo_upstream.py PORT_FILE``."""
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ CHUNK = b"\x5a" * (1024 * 1024)
 class EchoStorage(pb_grpc.StorageServiceServicer):
     async def GetProject(self, request, context):
         return storage_pb2.Project(name=request.name, title="benchmark project", owner="bench")
+
+    async def CreateRevision(self, request, context):
+        return storage_pb2.Revision(name=f"{request.parent}/revisions/1", payload=request.revision.payload)
 
     async def DownloadBlob(self, request, context):
         remaining = request.length

@@ -2,7 +2,9 @@
 ``python -m services.storage`` process.
 
 - revisions/s with 1 and 8 concurrent writers (one asset each, ~2 KB
-  payloads, a request id on every create) on SQLite and on PostgreSQL;
+  payloads, a request id on every create) on SQLite and on PostgreSQL, one
+  revision per CreateRevision and 50 per BatchCreateRevisions, beside a
+  no-op server on the same runtime (the gRPC ceiling of one-per-call writes);
 - blob upload and download MB/s for one large blob (1 GiB by default), with
   the server's peak RSS growth, beside the raw file-copy and SHA-256
   ceilings of this machine.
@@ -11,7 +13,7 @@ PostgreSQL is measured when ``--postgres-url`` or ``PREVIS_TEST_POSTGRES_URL``
 names a server (a fresh database is created and dropped).
 
 Usage: python bench/storage_writes.py [--seconds 5] [--blob-mib 1024]
-       [--writers 1,8] [--client-processes 2] [--postgres-url URL]
+       [--writers 1,8] [--batch 50] [--client-processes 2] [--postgres-url URL]
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ TARGETS = {"sqlite": 1000, "postgresql": 3000}
 class StorageServer:
     """A storage process on a free port, with its RSS sampled."""
 
-    def __init__(self, data_dir: Path, database_url: str | None) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None, *, echo: bool = False) -> None:
+        """``echo``: run bench/echo_upstream.py instead, a server on the same
+        runtime that answers CreateRevision at once (the gRPC ceiling)."""
         ready = data_dir.parent / f"ready-{secrets.token_hex(4)}.json"
         env = {
             **os.environ,
@@ -61,13 +65,15 @@ class StorageServer:
         env.pop("PREVIS_STORAGE_DATABASE_URL", None)
         if database_url:
             env["PREVIS_STORAGE_DATABASE_URL"] = database_url
-        self.process = subprocess.Popen([sys.executable, "-m", "services.storage"], env=env, cwd=ROOT)
+        command = ["bench/echo_upstream.py", str(ready)] if echo else ["-m", "services.storage"]
+        self.process = subprocess.Popen([sys.executable, *command], env=env, cwd=ROOT)
         deadline = time.monotonic() + 60
         while not ready.exists():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("storage did not start")
             time.sleep(0.05)
         self.address = f"127.0.0.1:{json.loads(ready.read_text())['port']}"
+        self.echo = echo
         self._ps = psutil.Process(self.process.pid)
         self.peak_rss = 0
         self._sampling = False
@@ -117,47 +123,59 @@ async def _create_assets(address: str, count: int) -> list[str]:
         return assets
 
 
-async def _write_revisions(address: str, assets: list[str], seconds: float, start_at: float) -> int:
-    """One writer per asset, each creating revisions back to back."""
-    payload = storage_pb2.Revision()
-    payload.payload.type_url = "type.googleapis.com/previs.bench.Trace"
-    payload.payload.value = os.urandom(2048)
+def _request(asset: str, revision: storage_pb2.Revision) -> pb.CreateRevisionRequest:
+    return pb.CreateRevisionRequest(parent=asset, revision=revision, request_id=secrets.token_hex(8))
+
+
+async def _write_revisions(address: str, assets: list[str], batch: int, seconds: float, start_at: float) -> int:
+    """One writer per asset, each creating revisions back to back: one per
+    CreateRevision, or ``batch`` per BatchCreateRevisions when batch > 1."""
+    revision = storage_pb2.Revision()
+    revision.payload.type_url = "type.googleapis.com/previs.bench.Trace"
+    revision.payload.value = os.urandom(2048)
     async with grpc.aio.insecure_channel(address) as channel:
         stub = pb_grpc.StorageServiceStub(channel)
+
+        async def write(asset: str) -> int:
+            if batch <= 1:
+                await stub.CreateRevision(_request(asset, revision))
+                return 1
+            project = asset.split("/assets/")[0]
+            requests = [_request(asset, revision) for _ in range(batch)]
+            await stub.BatchCreateRevisions(pb.BatchCreateRevisionsRequest(parent=project, requests=requests))
+            return batch
+
         for asset in assets:  # warm-up: connections, statement caches
             for _ in range(20):
-                await stub.CreateRevision(pb.CreateRevisionRequest(parent=asset, revision=payload, request_id=secrets.token_hex(8)))
+                await write(asset)
         await asyncio.sleep(max(0.0, start_at - time.time()))
         stop_at = time.perf_counter() + seconds
         counts = [0] * len(assets)
 
         async def writer(index: int) -> None:
-            request = pb.CreateRevisionRequest(parent=assets[index], revision=payload)
             while time.perf_counter() < stop_at:
-                request.request_id = secrets.token_hex(8)
-                await stub.CreateRevision(request)
-                counts[index] += 1
+                counts[index] += await write(assets[index])
 
         await asyncio.gather(*(writer(i) for i in range(len(assets))))
         return sum(counts)
 
 
-def _client_process(address: str, assets: list[str], seconds: float, start_at: float, results) -> None:
-    results.put(asyncio.run(_write_revisions(address, assets, seconds, start_at)))
+def _client_process(address: str, assets: list[str], batch: int, seconds: float, start_at: float, results) -> None:
+    results.put(asyncio.run(_write_revisions(address, assets, batch, seconds, start_at)))
 
 
-def revisions_per_second(server: "StorageServer", writers: int, seconds: float, client_processes: int) -> tuple[float, float]:
+def revisions_per_second(server: "StorageServer", writers: int, batch: int, seconds: float, client_processes: int) -> tuple[float, float]:
     """Revisions per second, and server CPU microseconds per revision.
     Writers are spread over client processes so the Python client is not the
     bottleneck being measured."""
     address = server.address
-    assets = asyncio.run(_create_assets(address, writers))
+    assets = asyncio.run(_create_assets(address, writers)) if not server.echo else [f"projects/p/assets/a{i}" for i in range(writers)]
     processes = max(1, min(client_processes, writers))
     groups = [assets[i::processes] for i in range(processes)]
     results = multiprocessing.get_context("spawn").Queue()
     start_at = time.time() + 3.0
     workers = [
-        multiprocessing.get_context("spawn").Process(target=_client_process, args=(address, group, seconds, start_at, results))
+        multiprocessing.get_context("spawn").Process(target=_client_process, args=(address, group, batch, seconds, start_at, results))
         for group in groups
     ]
     for worker in workers:
@@ -243,6 +261,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--blob-mib", type=int, default=1024)
     parser.add_argument("--writers", default="1,8")
+    parser.add_argument("--batch", type=int, default=50, help="revisions per BatchCreateRevisions call (1: no batch runs)")
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--postgres-url", default=os.environ.get("PREVIS_TEST_POSTGRES_URL"))
     parser.add_argument("--skip-blobs", action="store_true")
@@ -262,14 +281,23 @@ def main() -> None:
             backends.append(("postgresql", pg_url))
         rows = []
         blob_figures: dict[str, float] = {}
+        runs = [(writers, 1) for writers in writer_counts] + [(writers, arguments.batch) for writers in writer_counts if arguments.batch > 1]
+        echo = StorageServer(scratch / "data-echo", None, echo=True)
+        try:
+            for writers in writer_counts:
+                rate, cpu_us = revisions_per_second(echo, writers, 1, arguments.seconds, arguments.client_processes)
+                rows.append(("no-op", writers, 1, rate, cpu_us))
+                print(f"no-op server {writers} writer(s): {rate:8.0f} CreateRevision/s, server CPU {cpu_us:.0f} us each", flush=True)
+        finally:
+            echo.stop()
         try:
             for label, url in backends:
                 server = StorageServer(scratch / f"data-{label}", url)
                 try:
-                    for writers in writer_counts:
-                        rate, cpu_us = revisions_per_second(server, writers, arguments.seconds, arguments.client_processes)
-                        rows.append((label, writers, rate, cpu_us))
-                        print(f"{label:10} {writers} writer(s): {rate:8.0f} revisions/s, server CPU {cpu_us:.0f} us each", flush=True)
+                    for writers, batch in runs:
+                        rate, cpu_us = revisions_per_second(server, writers, batch, arguments.seconds, arguments.client_processes)
+                        rows.append((label, writers, batch, rate, cpu_us))
+                        print(f"{label:10} {writers} writer(s) x{batch}: {rate:8.0f} revisions/s, server CPU {cpu_us:.0f} us each", flush=True)
                     if label == "sqlite" and not arguments.skip_blobs:
                         source = scratch / "blob.bin"
                         _make_file(source, arguments.blob_mib * MiB)
@@ -282,10 +310,14 @@ def main() -> None:
             if database_name:
                 asyncio.run(_postgres_admin(arguments.postgres_url, f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
 
-    print(f"\n== revisions per second over gRPC (~2 KB payload, request id on each create); load average {os.getloadavg()[0]:.1f}")
-    for label, writers, rate, cpu_us in rows:
-        target = f"target >= {TARGETS[label]:,}" if writers == 8 else ""
-        print(f"  {label:10} writers={writers}: {rate:8,.0f}/s  server CPU {cpu_us:5.0f} us/revision  {target}")
+    print(f"\n== revisions per second over gRPC (~2 KB payload, request id on each); load average {os.getloadavg()[0]:.1f}")
+    print("   one per CreateRevision (x1) or N per BatchCreateRevisions (xN); no-op = a server on the same runtime")
+    print("   that answers CreateRevision at once: the ceiling of one-per-call writes on this machine")
+    ceilings = {writers: rate for label, writers, _batch, rate, _cpu in rows if label == "no-op"}
+    for label, writers, batch, rate, cpu_us in rows:
+        target = f"target >= {TARGETS[label]:,}" if writers == 8 and label in TARGETS else ""
+        of_ceiling = f"{rate / ceilings[writers]:5.2f}x no-op" if label != "no-op" and batch == 1 else " " * 11
+        print(f"  {label:10} writers={writers} x{batch:<3}: {rate:8,.0f}/s  {of_ceiling}  server CPU {cpu_us:5.0f} us/revision  {target}")
     if blob_figures:
         print(f"\n== one {arguments.blob_mib} MiB blob, 1 MiB chunks")
         for name, value in blob_figures.items():
