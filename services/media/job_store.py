@@ -1,12 +1,12 @@
 """Durable jobs: rows for jobs and items, and each job's event log.
 
 Writes go through the :class:`~services.media.job_writer.GroupWriter` (one
-writer, batched transactions); reads use their own connections. A save
-writes the job row, the items that changed and the new events in one
-transaction, guarded by the job's version, so a job's row and its event log
-never disagree and a lost write cannot be followed by a later one (the next
-save of that job fails its version check instead of leaving a gap in the
-sequence numbers).
+writer, batched transactions; ``job_flushes`` writes many jobs in a few
+statements); reads use their own connections. A save writes the job row, the
+items that changed and the new events in one transaction, guarded by the
+job's version, so a job's row and its event log never disagree and a lost
+write cannot be followed by a later one (the next save of that job fails its
+version check instead of leaving a gap in the sequence numbers).
 
 Every read takes the tenant: another tenant's job is indistinguishable from a
 missing one.
@@ -20,13 +20,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from previs.media.v1 import media_pb2
 from services.media.job_database import JobDatabase
+from services.media.job_flushes import CreateFlush, QueuedCreate, QueuedSave, SaveFlush, fail
 from services.media.job_schema import job_events, job_items, jobs, metadata
 from services.media.job_work import decode_work, encode_work
 from services.media.job_writer import GroupWriter
@@ -53,7 +54,8 @@ class JobStore:
     def __init__(self, database: JobDatabase, *, write_retry_seconds: float = 30.0) -> None:
         self.database = database
         self.writer = GroupWriter(database, retry_seconds=write_retry_seconds)
-        self._saves: list[_Save] = []
+        self._saves: list[QueuedSave] = []
+        self._creates: list[QueuedCreate] = []
 
     async def create_tables(self) -> None:
         """Creates the tables that do not exist yet."""
@@ -68,26 +70,30 @@ class JobStore:
     async def create(self, job: Job, first_events: Sequence[media_pb2.JobEvent]) -> tuple[Job, bool]:
         """Inserts a new job with its items and first events. When a job
         with the same (tenant, project, request_id) exists, returns it and
-        ``False`` instead."""
-        row, item_rows, event_rows = _job_row(job), _item_rows(job, job.items), _event_rows(job.job_id, first_events)
-
-        async def insert(connection: AsyncConnection) -> None:
-            await connection.execute(jobs.insert(), row)
-            if item_rows:
-                await connection.execute(job_items.insert(), item_rows)
-            if event_rows:
-                await connection.execute(job_events.insert(), event_rows)
-
+        ``False`` instead. Creates that queue up are written together."""
+        entry = QueuedCreate(
+            job_row=_job_row(job),
+            item_rows=_item_rows(job, job.items),
+            event_rows=_event_rows(job.job_id, first_events),
+            future=asyncio.get_running_loop().create_future(),
+        )
+        self._creates.append(entry)
+        if len(self._creates) == 1:
+            flush = CreateFlush(self._creates)
+            self.writer.submit(flush, _creates_committed).add_done_callback(flush.failed)
         try:
-            await self.writer.write(insert)
+            duplicate = await entry.future
         except IntegrityError:
-            if not job.request_id:
+            # Another process committed the same request id meanwhile.
+            duplicate = bool(job.request_id)
+            if not duplicate:
                 raise
-            existing = await self.find_by_request(job.tenant, job.project, job.request_id)
-            if existing is None:
-                raise
-            return existing, False
-        return job, True
+        if not duplicate:
+            return job, True
+        existing = await self.find_by_request(job.tenant, job.project, job.request_id)
+        if existing is None:
+            raise Aborted(f"the job of request {job.request_id} changed meanwhile; retry", reason="JOB_REQUEST_CONFLICT")
+        return existing, False
 
     def save(
         self,
@@ -111,7 +117,7 @@ class JobStore:
         all their events."""
         row = _job_row(job)
         row["k_job_id"], row["k_version"] = job.job_id, previous_version
-        entry = _Save(
+        entry = QueuedSave(
             job_row=row,
             item_rows=_item_rows(job, job.items if replace_items else list(items), keyed=not replace_items),
             event_rows=_event_rows(job.job_id, events),
@@ -121,25 +127,10 @@ class JobStore:
         )
         self._saves.append(entry)
         if len(self._saves) == 1:
-            flush = _SaveFlush(self._saves)
-            written = self.writer.submit(flush, self._saves_committed)
+            flush = SaveFlush(self._saves)
+            written = self.writer.submit(flush, _saves_committed)
             written.add_done_callback(flush.failed)
         return entry.future
-
-    @staticmethod
-    def _saves_committed(taken: list[_Save]) -> None:
-        for entry in taken:
-            if entry.conflict:
-                job_id = entry.job_row["job_id"]
-                _fail(entry.future, Aborted(f"job {job_id} changed elsewhere", reason="JOB_VERSION_CONFLICT"))
-                continue
-            if entry.on_commit is not None:
-                try:
-                    entry.on_commit(None)
-                except Exception:
-                    _LOGGER.exception("on_commit callback failed")
-            if not entry.future.done():
-                entry.future.set_result(None)
 
     # ----------------------------------------------------------------- reads
     async def get(self, tenant: str, project: str, job_id: str) -> Job | None:
@@ -230,86 +221,26 @@ class JobStore:
         return None if row is None else (JobState(row.state), row.last_event_sequence)
 
 
-# --------------------------------------------------------------------- saves
-@dataclass
-class _Save:
-    job_row: dict[str, Any]
-    item_rows: list[dict[str, Any]]
-    event_rows: list[dict[str, Any]]
-    replace_items: bool
-    on_commit: Callable[[Any], None] | None
-    future: asyncio.Future
-    conflict: bool = False
+# --------------------------------------------------------------------- flushes
+def _saves_committed(taken: list[QueuedSave]) -> None:
+    for entry in taken:
+        if entry.conflict:
+            job_id = entry.job_row["job_id"]
+            fail(entry.future, Aborted(f"job {job_id} changed elsewhere", reason="JOB_VERSION_CONFLICT"))
+            continue
+        if entry.on_commit is not None:
+            try:
+                entry.on_commit(None)
+            except Exception:
+                _LOGGER.exception("on_commit callback failed")
+        if not entry.future.done():
+            entry.future.set_result(None)
 
 
-_UPDATE_JOB = (
-    update(jobs)
-    .where(jobs.c.job_id == bindparam("k_job_id"), jobs.c.version == bindparam("k_version"))
-    .values({column.name: bindparam(column.name) for column in jobs.columns if column.name != "job_id"})
-)
-_ITEM_COLUMNS = [column.name for column in job_items.columns if column.name not in ("job_id", "position")]
-_UPDATE_ITEM = (
-    update(job_items)
-    .where(job_items.c.job_id == bindparam("k_job_id"), job_items.c.position == bindparam("k_position"))
-    .values({name: bindparam(name) for name in _ITEM_COLUMNS})
-)
-
-
-class _SaveFlush:
-    """The writer operation for the saves queued until it first runs (the
-    same saves again if the writer retries it)."""
-
-    def __init__(self, queue: list[_Save]) -> None:
-        self._queue = queue
-        self.taken: list[_Save] = []
-
-    async def __call__(self, connection: AsyncConnection) -> list[_Save]:
-        if not self.taken:
-            self.taken.extend(self._queue)
-            self._queue.clear()
-        items: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        for entry in self.taken:
-            entry.conflict = (await connection.execute(_UPDATE_JOB, entry.job_row)).rowcount != 1
-            if entry.conflict:
-                continue
-            if entry.replace_items:
-                await _write_rows(connection, items, events)
-                await connection.execute(delete(job_items).where(job_items.c.job_id == entry.job_row["job_id"]))
-                if entry.item_rows:
-                    await connection.execute(job_items.insert(), entry.item_rows)
-            else:
-                items.extend(entry.item_rows)
-            events.extend(entry.event_rows)
-        await _write_rows(connection, items, events)
-        return self.taken
-
-    def failed(self, written: asyncio.Future) -> None:
-        """The writer gave up (the database stayed unreachable)."""
-        if written.cancelled() or written.exception() is None:
-            return
-        if not self.taken:
-            self.taken.extend(self._queue)
-            self._queue.clear()
-        for entry in self.taken:
-            _fail(entry.future, written.exception())
-
-
-async def _write_rows(connection: AsyncConnection, items: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
-    """Item updates (in order: the newest row of an item wins) and event
-    inserts, each as one executemany; empties the lists."""
-    if items:
-        await connection.execute(_UPDATE_ITEM, items)
-        items.clear()
-    if events:
-        await connection.execute(job_events.insert(), events)
-        events.clear()
-
-
-def _fail(future: asyncio.Future, error: Exception) -> None:
-    if not future.done():
-        future.set_exception(error)
-        future.exception()  # retrieved: a caller that went away never reads it
+def _creates_committed(taken: list[QueuedCreate]) -> None:
+    for entry in taken:
+        if not entry.future.done():
+            entry.future.set_result(entry.duplicate)
 
 
 # --------------------------------------------------------------------- rows
@@ -399,7 +330,7 @@ def _job_row(job: Job) -> dict[str, Any]:
 
 def _item_rows(job: Job, items: Iterable[JobItem], *, keyed: bool = False) -> list[dict[str, Any]]:
     """Rows of ``items``; ``keyed`` rows carry ``k_job_id``/``k_position``
-    for ``_UPDATE_ITEM``."""
+    for the item update of ``job_flushes``."""
     positions = {id(item): position for position, item in enumerate(job.items)}
     rows = [
         {
