@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import uuid
 from pathlib import Path
 from typing import Any, AsyncIterator, Mapping, Sequence, TypeVar
 
 import grpc
-from google.protobuf import any_pb2
 from google.protobuf.message import Message
 
 from previs.storage.v1 import (
@@ -31,9 +31,12 @@ from previs.storage.v1 import (
     storage_service_pb2 as pb,
     storage_service_pb2_grpc as pb_grpc,
 )
-from services.runtime.stream_status import StatusWitness
+from services.runtime.stream_status import StatusWitness, is_local_write_failure
+
+_LOGGER = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1024 * 1024
+UPLOAD_ATTEMPTS = 3  # see upload_file
 MessageT = TypeVar("MessageT", bound=Message)
 
 
@@ -122,7 +125,17 @@ class StorageClient:
         """Uploads a file as a blob of ``project``: hashed first, then
         streamed with its digest and size, so storage verifies both."""
         sha256, size = await asyncio.to_thread(_digest_of, path)
-        return await finish_upload(self.stub.UploadBlob(_upload_requests(project, path, media_type, sha256, size)))
+        for attempt in range(1, UPLOAD_ATTEMPTS + 1):
+            try:
+                return await finish_upload(self.stub.UploadBlob(_upload_requests(project, path, media_type, sha256, size)))
+            except grpc.aio.AioRpcError as error:
+                # Storage ended the call early (it refused the upload) and
+                # grpc.aio lost its answer before the witness saw it: send
+                # again (content-addressed, so harmless) to hear the answer.
+                if not is_local_write_failure(error) or attempt == UPLOAD_ATTEMPTS:
+                    raise
+                _LOGGER.info("storage's answer to an upload of %s was lost (grpc/grpc#36066); sending it again", path)
+        raise AssertionError("unreachable")
 
     async def download_to_file(self, blob: str, path: Path) -> int:
         """Streams a blob into ``path`` (via a temporary file renamed into
