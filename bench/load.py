@@ -284,8 +284,7 @@ async def isolation(address: str, key_a: str, key_b: str, args) -> float:
             target=_burst_process, args=(address, key_b, project_b, args.burst_clients, args.burst_seconds + 1.0, ready, results)
         )
         bursting.start()
-        await asyncio.to_thread(ready.get, True, 60)
-        await asyncio.sleep(0.5)  # the burst under way
+        await asyncio.to_thread(ready.get, True, 60)  # B starts calling now
         during = await steady()
         burst = await asyncio.to_thread(results.get, True, 60)
         bursting.join()

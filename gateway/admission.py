@@ -33,6 +33,7 @@ class Admitted:
     caller: ApiKey
     metadata: tuple[tuple[str, str | bytes], ...]
     holds_stream: bool
+    wait_seconds: float = 0.0  # how long the call waits for its rate-limit token before it goes on
 
 
 class Admission:
@@ -51,16 +52,18 @@ class Admission:
                 return value
         return ""
 
-    def admit(self, metadata, streaming: bool) -> Admitted:
+    def admit(self, metadata, streaming: bool, may_wait: float | None = None) -> Admitted:
+        """``may_wait``: the longest the call can wait for a rate-limit token
+        (its remaining deadline)."""
         metadata = tuple(metadata or ())
         caller = ANONYMOUS
         if self._keys is not None:
             authorization = next((v for k, v in metadata if k == AUTHORIZATION_KEY and isinstance(v, str)), None)
             caller = self._keys.verify(authorization)
-        self._limiter.take(caller.key_id)
+        wait = self._limiter.take(caller.key_id, may_wait)
         if streaming:
             self._limiter.open_stream(caller.key_id)
-        return Admitted(caller, self._upstream_metadata(metadata, caller), streaming)
+        return Admitted(caller, self._upstream_metadata(metadata, caller), streaming, wait)
 
     def release_stream(self, admitted: Admitted) -> None:
         if admitted.holds_stream:

@@ -81,7 +81,12 @@ async def wire(settings: GatewaySettings) -> Dependencies:
     keys = None
     if settings.auth == "api_keys":
         keys = ApiKeyRegistry(settings.api_keys, settings.api_keys_file, settings.api_keys_reload_seconds)
-    limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst, settings.max_streams_per_key)
+    limiter = RateLimiter(
+        settings.rate_limit_per_second,
+        settings.rate_limit_burst,
+        settings.max_streams_per_key,
+        settings.rate_limit_max_wait_seconds,
+    )
     token = settings.internal_token.get_secret_value() if settings.internal_token else None
     proxy = GatewayProxy(
         routes, channels, Admission(keys, limiter, token), default_unary_timeout=settings.default_unary_timeout_seconds

@@ -117,12 +117,19 @@ class GatewayProxy(grpc.GenericRpcHandler):
 
     async def _admit(self, context: grpc.aio.ServicerContext, call: _Call, streaming: bool) -> Admitted:
         try:
-            return self._admission.admit(context.invocation_metadata(), streaming)
+            admitted = self._admission.admit(context.invocation_metadata(), streaming, context.time_remaining())
         except PrevisError as error:
             call.code = error.code.name
             request_id = self._admission.request_id_of(context.invocation_metadata())
             await abort_with_status(context, status_from_error(error, request_id), request_id)
             raise  # unreachable: abort raises
+        if admitted.wait_seconds > 0:
+            try:
+                await asyncio.sleep(admitted.wait_seconds)  # its rate-limit token
+            except asyncio.CancelledError:
+                self._admission.release_stream(admitted)
+                raise
+        return admitted
 
     async def _relay_error(
         self, context: grpc.aio.ServicerContext, call: _Call, error: grpc.aio.AioRpcError, admitted: Admitted

@@ -43,6 +43,12 @@ class GatewaySettings(ServiceSettings):
     )
     rate_limit_per_second: float = Field(200.0, ge=0, description="Calls per second per API key; 0 disables.")
     rate_limit_burst: float = Field(400.0, ge=1, description="Token bucket size per API key.")
+    rate_limit_max_wait_seconds: float = Field(
+        0.5,
+        ge=0,
+        description="A call over the rate waits up to this long for its token (a burst is smoothed to the rate) before "
+        "it is refused with RESOURCE_EXHAUSTED and RetryInfo; 0 refuses at once.",
+    )
     max_streams_per_key: int = Field(2000, ge=0, description="Open streams per API key; 0 disables.")
     upstream_health_interval_seconds: float = Field(2.0, gt=0, description="How often upstream health is polled.")
     default_unary_timeout_seconds: float = Field(

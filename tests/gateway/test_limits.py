@@ -7,6 +7,8 @@ import grpc
 import pytest
 
 from previs.storage.v1 import storage_service_pb2 as pb, storage_service_pb2_grpc as pb_grpc
+from gateway.rate_limits import RateLimiter
+from services.runtime.errors import ResourceExhausted
 from tests.gateway.conftest import KEY_A, KEY_B, auth, start_gateway
 from tests.status_details import details_of, reason_of
 
@@ -29,6 +31,44 @@ async def test_rate_limit_answers_resource_exhausted_with_retry_info(upstream, t
     details = details_of(caught.value)
     assert 0 < details["RetryInfo"].retry_delay.ToNanoseconds() <= 1_000_000_000
     assert details["QuotaFailure"].violations[0].subject == "api_key:a"
+
+
+async def test_a_burst_over_the_rate_waits_for_tokens_up_to_the_bound(upstream, tmp_path):
+    # 10 calls/s, one token banked, calls may wait 0.45 s: of 10 calls at
+    # once, the first goes at once, the next four wait 0.1-0.4 s, and the
+    # rest would wait too long and are refused with the delay until they fit.
+    running = await start_gateway(
+        upstream.port, tmp_path, rate_limit_per_second=10, rate_limit_burst=1, rate_limit_max_wait_seconds=0.45
+    )
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.StorageServiceStub(channel)
+            await stub.GetProject(pb.GetProjectRequest(name="projects/p"), metadata=auth(KEY_B))  # connected
+            outcomes = await asyncio.gather(
+                *(stub.GetProject(pb.GetProjectRequest(name="projects/p"), metadata=auth(KEY_A)) for _ in range(10)),
+                return_exceptions=True,
+            )
+    finally:
+        await running.stop(0)
+    refused = [o for o in outcomes if isinstance(o, grpc.aio.AioRpcError)]
+    assert 5 <= len(outcomes) - len(refused) <= 7, outcomes
+    for error in refused:
+        assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and reason_of(error) == "RATE_LIMITED"
+        assert details_of(error)["RetryInfo"].retry_delay.ToNanoseconds() > 0
+
+
+def test_a_call_waits_no_longer_than_its_deadline():
+    limiter = RateLimiter(rate=10, burst=1, max_streams=0, max_wait=0.45)
+    assert limiter.take("a") == 0.0
+    assert 0.05 < limiter.take("a") <= 0.1
+    with pytest.raises(ResourceExhausted) as hurried:
+        limiter.take("a", may_wait=0.05)  # it would wait ~0.2 s
+    assert 0.1 < hurried.value.retry_delay_seconds <= 0.2
+    slow = RateLimiter(rate=1, burst=1, max_streams=0, max_wait=0.5)
+    slow.take("b")
+    with pytest.raises(ResourceExhausted) as too_far:
+        slow.take("b")  # its token is 1 s away: resend in 0.5 s and wait the rest
+    assert 0.45 < too_far.value.retry_delay_seconds <= 0.5
 
 
 async def _open_stream(stub, key):
