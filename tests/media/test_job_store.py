@@ -4,34 +4,22 @@ ids unique, batched saves keep the version check of every job."""
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 import uuid
+from typing import Iterator
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from services.media.backends.base import ImageRequest
 from services.media.job_database import JobDatabase, default_url
 from services.media.job_store import JobStore
 from services.media.jobs import Job, JobItem, JobKind, JobState, SpecEcho
 from services.runtime.errors import Aborted
-from tests.storage.conftest import POSTGRES_ENV, _admin
+from tests.postgres_databases import fresh_database
 
 
 @pytest.fixture(scope="module")
-def postgres_jobs_url():
-    configured = os.environ.get(POSTGRES_ENV)
-    if not configured:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
-    server = make_url(configured)
-    name = f"previs_jobs_{secrets.token_hex(6)}"
-    try:
-        asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        pytest.fail(f"{POSTGRES_ENV}={configured} is set but PostgreSQL cannot be reached: {error!r}")
-    yield server.set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+def postgres_jobs_url() -> Iterator[str]:
+    yield from fresh_database("previs_jobs")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -1,48 +1,27 @@
 """Storage tests run against SQLite and PostgreSQL.
 
-PostgreSQL comes from ``PREVIS_TEST_POSTGRES_URL`` (for example
-``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``): the session
-creates a fresh database next to the one named there and drops it at the
-end, and each test starts from empty tables. When the variable is unset the
-PostgreSQL tests are skipped; when it is set and the server cannot be
-reached they fail.
+PostgreSQL comes from ``PREVIS_TEST_POSTGRES_URL`` (see
+``tests.postgres_databases``): the session creates a fresh database next to
+the one named there and drops it at the end, and each test starts from empty
+tables.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
+from typing import Iterator
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.storage.database import Database
 from services.storage.migrations import upgrade
 from services.storage.schema import metadata
+from tests.postgres_databases import fresh_database
 from tests.storage.harness import StorageHarness, storage_settings
 
-POSTGRES_ENV = "PREVIS_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-async def _admin(url, statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(
-        host=url.host or "127.0.0.1",
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database or "postgres",
-        timeout=10,
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 async def _migrate(url: str) -> None:
@@ -54,21 +33,11 @@ async def _migrate(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this session."""
-    configured = os.environ.get(POSTGRES_ENV)
-    if not configured:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
-    server = make_url(configured)
-    name = f"previs_test_{secrets.token_hex(6)}"
-    try:
-        asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # refused, timed out, authentication...
-        pytest.fail(f"{POSTGRES_ENV}={configured} is set but PostgreSQL cannot be reached: {error!r}")
-    url = server.set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_migrate(url))
-    yield url
-    asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    for url in fresh_database("previs_test"):
+        asyncio.run(_migrate(url))
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
