@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Awaitable, Callable, Generic, TypeVar
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -62,22 +62,20 @@ class QueuedSave:
 
 
 class Flush(Generic[EntryT]):
-    """A writer operation for the entries queued until it first runs (the
-    same entries again if the writer retries it)."""
+    """A writer operation that writes, with ``write``, the entries queued
+    until it first runs (the same entries again if the writer retries it)."""
 
-    def __init__(self, queue: list[EntryT]) -> None:
+    def __init__(self, queue: list[EntryT], write: Callable[[AsyncConnection, list[EntryT]], Awaitable[None]]) -> None:
         self._queue = queue
+        self._write = write
         self.taken: list[EntryT] = []
 
     async def __call__(self, connection: AsyncConnection) -> list[EntryT]:
         if not self.taken:
             self.taken.extend(self._queue)
             self._queue.clear()
-        await self.write(connection)
+        await self._write(connection, self.taken)
         return self.taken
-
-    async def write(self, connection: AsyncConnection) -> None:
-        raise NotImplementedError
 
     def failed(self, written: asyncio.Future) -> None:
         """The writer gave up (the database stayed unreachable)."""
@@ -90,59 +88,58 @@ class Flush(Generic[EntryT]):
             fail(entry.future, written.exception())  # type: ignore[attr-defined]
 
 
-class CreateFlush(Flush[QueuedCreate]):
-    async def write(self, connection: AsyncConnection) -> None:
-        used = await _used_request_keys(connection, self.taken)
-        fresh: list[QueuedCreate] = []
-        for entry in self.taken:
-            key = _request_key(entry.job_row)
-            entry.duplicate = key is not None and key in used
-            if key is not None:
-                used.add(key)
-            if not entry.duplicate:
-                fresh.append(entry)
-        if fresh:
-            await connection.execute(jobs.insert(), [entry.job_row for entry in fresh])
-            await _insert(connection, job_items, [row for entry in fresh for row in entry.item_rows])
-            await _insert(connection, job_events, [row for entry in fresh for row in entry.event_rows])
+async def write_creates(connection: AsyncConnection, creates: list[QueuedCreate]) -> None:
+    used = await _used_request_keys(connection, creates)
+    fresh: list[QueuedCreate] = []
+    for entry in creates:
+        key = _request_key(entry.job_row)
+        entry.duplicate = key is not None and key in used
+        if key is not None:
+            used.add(key)
+        if not entry.duplicate:
+            fresh.append(entry)
+    if fresh:
+        await connection.execute(jobs.insert(), [entry.job_row for entry in fresh])
+        await _insert(connection, job_items, [row for entry in fresh for row in entry.item_rows])
+        await _insert(connection, job_events, [row for entry in fresh for row in entry.event_rows])
 
 
-class SaveFlush(Flush[QueuedSave]):
-    async def write(self, connection: AsyncConnection) -> None:
-        await self._update_jobs(connection)
-        items: Rows = []
-        events: Rows = []
-        for entry in self.taken:
-            if entry.conflict:
-                continue
-            if entry.replace_items:
-                await _write_rows(connection, items, events)
-                await connection.execute(delete(job_items).where(job_items.c.job_id == entry.job_row["job_id"]))
-                await _insert(connection, job_items, entry.item_rows)
-            else:
-                items.extend(entry.item_rows)
-            events.extend(entry.event_rows)
-        await _write_rows(connection, items, events)
+async def write_saves(connection: AsyncConnection, saves: list[QueuedSave]) -> None:
+    await _update_jobs(connection, saves)
+    items: Rows = []
+    events: Rows = []
+    for entry in saves:
+        if entry.conflict:
+            continue
+        if entry.replace_items:
+            await _write_rows(connection, items, events)
+            await connection.execute(delete(job_items).where(job_items.c.job_id == entry.job_row["job_id"]))
+            await _insert(connection, job_items, entry.item_rows)
+        else:
+            items.extend(entry.item_rows)
+        events.extend(entry.event_rows)
+    await _write_rows(connection, items, events)
 
-    async def _update_jobs(self, connection: AsyncConnection) -> None:
-        """Checks each save's expected version against the stored one (and
-        the versions the saves before it in this flush move to), then
-        writes the rows that pass in one statement."""
-        query = select(jobs.c.job_id, jobs.c.version).where(jobs.c.job_id.in_({e.job_row["job_id"] for e in self.taken}))
-        if connection.dialect.name == "postgresql":
-            query = query.with_for_update()
-        versions = {row.job_id: row.version for row in await connection.execute(query)}
-        passed: Rows = []
-        for entry in self.taken:
-            row = entry.job_row
-            entry.conflict = versions.get(row["job_id"]) != row["k_version"]
-            if not entry.conflict:
-                versions[row["job_id"]] = row["version"]
-                passed.append(row)
-        if passed:
-            result = await connection.execute(_UPDATE_JOB, passed)
-            if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(passed):
-                raise RuntimeError(f"{len(passed) - result.rowcount} job rows changed under their lock")
+
+async def _update_jobs(connection: AsyncConnection, saves: list[QueuedSave]) -> None:
+    """Checks each save's expected version against the stored one (and the
+    versions the saves before it in this flush move to), then writes the rows
+    that pass in one statement."""
+    query = select(jobs.c.job_id, jobs.c.version).where(jobs.c.job_id.in_({e.job_row["job_id"] for e in saves}))
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    versions = {row.job_id: row.version for row in await connection.execute(query)}
+    passed: Rows = []
+    for entry in saves:
+        row = entry.job_row
+        entry.conflict = versions.get(row["job_id"]) != row["k_version"]
+        if not entry.conflict:
+            versions[row["job_id"]] = row["version"]
+            passed.append(row)
+    if passed:
+        result = await connection.execute(_UPDATE_JOB, passed)
+        if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(passed):
+            raise RuntimeError(f"{len(passed) - result.rowcount} job rows changed under their lock")
 
 
 def _request_key(job_row: dict[str, Any]) -> tuple[str, str, str] | None:

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from previs.media.v1 import media_pb2
 from services.media.job_database import JobDatabase
-from services.media.job_flushes import CreateFlush, QueuedCreate, QueuedSave, SaveFlush, fail
+from services.media.job_flushes import Flush, QueuedCreate, QueuedSave, fail, write_creates, write_saves
 from services.media.job_schema import job_events, job_items, jobs, metadata
 from services.media.job_work import decode_work, encode_work
 from services.media.job_writer import GroupWriter
@@ -79,7 +79,7 @@ class JobStore:
         )
         self._creates.append(entry)
         if len(self._creates) == 1:
-            flush = CreateFlush(self._creates)
+            flush = Flush(self._creates, write_creates)
             self.writer.submit(flush, _creates_committed).add_done_callback(flush.failed)
         try:
             duplicate = await entry.future
@@ -127,7 +127,7 @@ class JobStore:
         )
         self._saves.append(entry)
         if len(self._saves) == 1:
-            flush = SaveFlush(self._saves)
+            flush = Flush(self._saves, write_saves)
             written = self.writer.submit(flush, _saves_committed)
             written.add_done_callback(flush.failed)
         return entry.future

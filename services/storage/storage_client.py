@@ -125,17 +125,21 @@ class StorageClient:
         """Uploads a file as a blob of ``project``: hashed first, then
         streamed with its digest and size, so storage verifies both."""
         sha256, size = await asyncio.to_thread(_digest_of, path)
-        for attempt in range(1, UPLOAD_ATTEMPTS + 1):
+
+        async def send() -> storage_pb2.Blob:
+            return await finish_upload(self.stub.UploadBlob(_upload_requests(project, path, media_type, sha256, size)))
+
+        for _resend in range(UPLOAD_ATTEMPTS - 1):
             try:
-                return await finish_upload(self.stub.UploadBlob(_upload_requests(project, path, media_type, sha256, size)))
+                return await send()
             except grpc.aio.AioRpcError as error:
                 # Storage ended the call early (it refused the upload) and
                 # grpc.aio lost its answer before the witness saw it: send
                 # again (content-addressed, so harmless) to hear the answer.
-                if not is_local_write_failure(error) or attempt == UPLOAD_ATTEMPTS:
+                if not is_local_write_failure(error):
                     raise
                 _LOGGER.info("storage's answer to an upload of %s was lost (grpc/grpc#36066); sending it again", path)
-        raise AssertionError("unreachable")
+        return await send()
 
     async def download_to_file(self, blob: str, path: Path) -> int:
         """Streams a blob into ``path`` (via a temporary file renamed into
