@@ -318,8 +318,11 @@ async def test_transient_poll_errors_are_tolerated_up_to_a_bound(fake_gemini: Fa
 
 
 async def test_resume_after_restart_finishes_without_a_new_create(fake_gemini: FakeGemini, tmp_path: Path) -> None:
-    fake_gemini.enqueue(PREDICT_LONG_RUNNING, Operation(polls=6))
-    first = make_backend(fake_gemini, poll_interval_seconds=0.05, max_poll_interval_seconds=0.05)
+    # 30 polls 50 ms apart: the first process is surely still polling when
+    # it is cancelled at its 2nd poll, even on a loaded machine.
+    fake_gemini.enqueue(PREDICT_LONG_RUNNING, Operation(polls=30))
+    fast_polls = {"poll_interval_seconds": 0.05, "max_poll_interval_seconds": 0.05}
+    first = make_backend(fake_gemini, **fast_polls)
     recorder = Recorder()
     task = asyncio.create_task(
         first.generate_video(VideoRequest(prompt="x"), tmp_path, recorder.on_progress, recorder.on_started)
@@ -332,7 +335,7 @@ async def test_resume_after_restart_finishes_without_a_new_create(fake_gemini: F
     await first.aclose()
     [name] = recorder.started
 
-    second = make_backend(fake_gemini)  # a new process, same operation name from the jobs table
+    second = make_backend(fake_gemini, **fast_polls)  # a new process, same operation name from the jobs table
     resumed = Recorder()
     try:
         output = await second.resume(name, "video", tmp_path, resumed.on_progress)
