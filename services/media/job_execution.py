@@ -182,9 +182,8 @@ class JobExecution:
 
     async def _cancel_one(self, backend, item: JobItem) -> None:
         try:
-            await asyncio.wait_for(
-                backend.cancel(item.upstream_id), self.engine.options.upstream_cancel_timeout_seconds
-            )
+            async with asyncio.timeout(self.engine.options.upstream_cancel_timeout_seconds):
+                await backend.cancel(item.upstream_id)
         except Exception as error:  # best effort: the job still ends
             _LOGGER.warning("cancel of %s on %s failed: %s", item.upstream_id, item.upstream_backend, error)
 

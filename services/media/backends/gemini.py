@@ -347,7 +347,8 @@ class GeminiMediaBackend:
         from google.genai import errors
 
         try:
-            return await asyncio.wait_for(call(), timeout + 1.0)
+            async with asyncio.timeout(timeout + 1.0):
+                return await call()
         except errors.APIError as exc:
             raise _from_api_error(exc, what) from exc
         except NOT_SENT as exc:
@@ -533,7 +534,8 @@ async def _wait_for_event(event: asyncio.Event, seconds: float) -> bool:
     if seconds <= 0:
         return False
     try:
-        await asyncio.wait_for(event.wait(), seconds)
+        async with asyncio.timeout(seconds):
+            await event.wait()
     except asyncio.TimeoutError:
         return False
     return True

@@ -325,7 +325,8 @@ class ReplicateBackend:
 
     async def _cancel_quietly(self, prediction_id: str) -> None:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.cancel(prediction_id), timeout=min(self._request_timeout, 10.0))
+            async with asyncio.timeout(min(self._request_timeout, 10.0)):
+                await self.cancel(prediction_id)
 
     async def _call(self, what: str, call: Callable[[], Awaitable[T]], timeout: float, *, create: bool = False) -> T:
         """Run one SDK call under a deadline and map its errors. A create
@@ -335,7 +336,8 @@ class ReplicateBackend:
         notes: dict[str, str] = {}
         token = _RESPONSE_NOTES.set(notes)
         try:
-            return await asyncio.wait_for(call(), timeout)
+            async with asyncio.timeout(timeout):
+                return await call()
         except ReplicateError as exc:
             raise _from_replicate_error(exc, what, notes.get("retry-after")) from exc
         except ModelError as exc:
@@ -423,7 +425,8 @@ class ReplicateBackend:
         last_error = ""
         for attempt in range(1, self._download_attempts + 1):
             try:
-                await asyncio.wait_for(self._stream_to(url, part, limit), self._download_timeout)
+                async with asyncio.timeout(self._download_timeout):
+                    await self._stream_to(url, part, limit)
                 return
             except (httpx.TransportError, _TransientDownload, asyncio.TimeoutError) as exc:
                 last_error = f"{type(exc).__name__}: {exc}"

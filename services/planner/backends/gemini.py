@@ -299,11 +299,10 @@ class GeminiJsonClient:
         if self._debug_prompts:
             _LOGGER.info("LLM prompt to %s:\n%s", self.model, _render_prompt(turns, system_instruction))
         try:
-            # The SDK timeout bounds each socket operation; wait_for bounds the whole call.
-            response = await asyncio.wait_for(
-                self._client.aio.models.generate_content(model=self.model, contents=contents, config=config),
-                timeout + 1.0,
-            )
+            # The SDK timeout bounds each socket operation; this bounds the whole
+            # call (asyncio.timeout, not wait_for: see docs/CONVENTIONS.md).
+            async with asyncio.timeout(timeout + 1.0):
+                response = await self._client.aio.models.generate_content(model=self.model, contents=contents, config=config)
         except errors.APIError as exc:
             return _from_api_error(exc)
         except (asyncio.TimeoutError, httpx.TimeoutException):

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from services.media.backends.base import BackendError, FailureReason, ImageRequest, RenderOutput, VideoRequest
-from services.media.backends.gemini import GeminiMediaBackend
+from services.media.backends.gemini import GeminiMediaBackend, _wait_for_event
 from tests.fakes.gemini_server import (
     DOWNLOAD,
     GET_OPERATION,
@@ -453,3 +453,16 @@ async def test_wrong_key_is_unavailable_and_fails_over(fake_gemini: FakeGemini, 
         await backend.aclose()
     assert raised.value.reason is FailureReason.BACKEND_UNAVAILABLE
     assert raised.value.failover and not raised.value.retryable
+
+
+async def test_a_cancel_that_arrives_as_a_wait_ends_is_not_lost() -> None:
+    # On Python 3.11, asyncio.wait_for returned the inner result here and the
+    # cancelled job kept polling (seen in CI as a resume test that never
+    # got its CancelledError).
+    event = asyncio.Event()
+    waiting = asyncio.create_task(_wait_for_event(event, 5.0))
+    await asyncio.sleep(0)
+    event.set()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
