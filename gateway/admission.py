@@ -5,9 +5,11 @@ the internal credential)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from gateway.api_keys import ApiKey, ApiKeyRegistry
+from gateway.call_slots import CallSlots
 from gateway.rate_limits import RateLimiter
 from services.runtime.request_context import (
     DEFAULT_PRINCIPAL,
@@ -37,13 +39,16 @@ class Admitted:
 
 
 class Admission:
-    """Authenticates (unless ``keys`` is None: auth disabled), rate-limits and
-    builds upstream metadata."""
+    """Authenticates (unless ``keys`` is None: auth disabled), rate-limits,
+    holds each key's calls to its slots and builds upstream metadata."""
 
-    def __init__(self, keys: ApiKeyRegistry | None, limiter: RateLimiter, internal_token: str | None) -> None:
+    def __init__(
+        self, keys: ApiKeyRegistry | None, limiter: RateLimiter, internal_token: str | None, slots: CallSlots | None = None
+    ) -> None:
         self._keys = keys
         self._limiter = limiter
         self._internal_token = internal_token
+        self._slots = slots or CallSlots(0, 0.0)
 
     @staticmethod
     def request_id_of(metadata) -> str:
@@ -65,9 +70,27 @@ class Admission:
             self._limiter.open_stream(caller.key_id)
         return Admitted(caller, self._upstream_metadata(metadata, caller), streaming, wait)
 
-    def release_stream(self, admitted: Admitted) -> None:
+    async def wait_turn(self, admitted: Admitted, may_wait: float | None = None) -> None:
+        """Waits for the call's rate-limit token and, for a unary call, a slot
+        of its key (RESOURCE_EXHAUSTED when none frees in time); a call that
+        gets no turn holds nothing."""
+        try:
+            if admitted.wait_seconds > 0:
+                await asyncio.sleep(admitted.wait_seconds)
+            if not admitted.holds_stream:
+                remaining = None if may_wait is None else may_wait - admitted.wait_seconds
+                await self._slots.acquire(admitted.caller.key_id, remaining)
+        except BaseException:
+            if admitted.holds_stream:
+                self.release(admitted)
+            raise
+
+    def release(self, admitted: Admitted) -> None:
+        """Gives back what an admitted call held (its stream or its slot)."""
         if admitted.holds_stream:
             self._limiter.close_stream(admitted.caller.key_id)
+        else:
+            self._slots.release(admitted.caller.key_id)
 
     def _upstream_metadata(self, metadata, caller: ApiKey) -> tuple[tuple[str, str | bytes], ...]:
         forwarded = [(k, v) for k, v in metadata if k not in _NOT_FORWARDED and not k.startswith(("grpc-", ":"))]

@@ -9,6 +9,7 @@ from gateway.admission import Admission
 from gateway.api_keys import ApiKeyRegistry
 from gateway.proxy import GatewayProxy
 from gateway.public_schema import public_pool
+from gateway.call_slots import CallSlots
 from gateway.rate_limits import RateLimiter
 from gateway.routes import MEDIA_SERVICE, PLANNER_SERVICE, PUBLIC_SERVICES, STORAGE_SERVICE, build_routes
 from gateway.settings import GatewaySettings
@@ -88,8 +89,9 @@ async def wire(settings: GatewaySettings) -> Dependencies:
         settings.rate_limit_max_wait_seconds,
     )
     token = settings.internal_token.get_secret_value() if settings.internal_token else None
+    slots = CallSlots(settings.max_unary_in_flight_per_key, settings.rate_limit_max_wait_seconds)
     proxy = GatewayProxy(
-        routes, channels, Admission(keys, limiter, token), default_unary_timeout=settings.default_unary_timeout_seconds
+        routes, channels, Admission(keys, limiter, token, slots), default_unary_timeout=settings.default_unary_timeout_seconds
     )
     health = UpstreamHealthMirror(
         {name: upstreams[name] for name in exposed}, channels, settings.upstream_health_interval_seconds

@@ -116,19 +116,17 @@ class GatewayProxy(grpc.GenericRpcHandler):
         return grpc.stream_stream_rpc_method_handler(self._streaming(method_metrics, upstream))
 
     async def _admit(self, context: grpc.aio.ServicerContext, call: _Call, streaming: bool) -> Admitted:
+        """The call admitted and its turn come (its rate-limit token, a slot of
+        its key); the caller gives back what it holds with ``release``."""
+        remaining = context.time_remaining()
         try:
-            admitted = self._admission.admit(context.invocation_metadata(), streaming, context.time_remaining())
+            admitted = self._admission.admit(context.invocation_metadata(), streaming, remaining)
+            await self._admission.wait_turn(admitted, remaining)
         except PrevisError as error:
             call.code = error.code.name
             request_id = self._admission.request_id_of(context.invocation_metadata())
             await abort_with_status(context, status_from_error(error, request_id), request_id)
             raise  # unreachable: abort raises
-        if admitted.wait_seconds > 0:
-            try:
-                await asyncio.sleep(admitted.wait_seconds)  # its rate-limit token
-            except asyncio.CancelledError:
-                self._admission.release_stream(admitted)
-                raise
         return admitted
 
     async def _relay_error(
@@ -157,6 +155,7 @@ class GatewayProxy(grpc.GenericRpcHandler):
     def _unary_unary(self, method: _MethodMetrics, upstream: grpc.aio.UnaryUnaryMultiCallable):
         async def forward(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
             call = _Call(method)
+            admitted = None
             try:
                 admitted = await self._admit(context, call, streaming=False)
                 remaining = context.time_remaining()
@@ -173,6 +172,8 @@ class GatewayProxy(grpc.GenericRpcHandler):
                 await _pass_response_metadata(context, upstream_call)
                 return response
             finally:
+                if admitted is not None:
+                    self._admission.release(admitted)
                 call.finish()
 
         return forward
@@ -197,7 +198,7 @@ class GatewayProxy(grpc.GenericRpcHandler):
                 return response
             finally:
                 if admitted is not None:
-                    self._admission.release_stream(admitted)
+                    self._admission.release(admitted)
                 call.finish()
 
         return forward
@@ -230,7 +231,7 @@ class GatewayProxy(grpc.GenericRpcHandler):
                 if upstream_call is not None and not upstream_call.done():
                     upstream_call.cancel()
                 if admitted is not None:
-                    self._admission.release_stream(admitted)
+                    self._admission.release(admitted)
                 call.finish()
 
         return forward

@@ -50,6 +50,12 @@ class GatewaySettings(ServiceSettings):
         "it is refused with RESOURCE_EXHAUSTED and RetryInfo; 0 refuses at once.",
     )
     max_streams_per_key: int = Field(2000, ge=0, description="Open streams per API key; 0 disables.")
+    max_unary_in_flight_per_key: int = Field(
+        16,
+        ge=0,
+        description="Unary calls per API key on their way upstream at once; more wait (up to rate_limit_max_wait_seconds) "
+        "in the gateway, so one key's burst cannot fill the services' queues ahead of other tenants; 0 disables.",
+    )
     upstream_health_interval_seconds: float = Field(2.0, gt=0, description="How often upstream health is polled.")
     default_unary_timeout_seconds: float = Field(
         300.0,

@@ -7,6 +7,7 @@ import grpc
 import pytest
 
 from previs.storage.v1 import storage_service_pb2 as pb, storage_service_pb2_grpc as pb_grpc
+from gateway.call_slots import CallSlots
 from gateway.rate_limits import RateLimiter
 from services.runtime.errors import ResourceExhausted
 from tests.gateway.conftest import KEY_A, KEY_B, auth, start_gateway
@@ -131,3 +132,52 @@ async def test_finished_and_failed_streams_give_their_slot_back(upstream, tmp_pa
                 assert blob.size_bytes == 2
     finally:
         await running.stop(0)
+
+
+async def test_a_keys_unary_calls_beyond_its_slots_wait_in_order_then_are_refused():
+    slots = CallSlots(limit=2, max_wait=0.3)
+    await slots.acquire("a")
+    await slots.acquire("a")
+    await slots.acquire("b")  # another key has its own slots
+    order: list[str] = []
+
+    async def waiting(name: str) -> None:
+        await slots.acquire("a")
+        order.append(name)
+
+    first, second = asyncio.create_task(waiting("first")), asyncio.create_task(waiting("second"))
+    await asyncio.sleep(0.05)
+    assert order == []  # both wait for a slot
+    slots.release("a")
+    slots.release("a")
+    await asyncio.gather(first, second)
+    assert order == ["first", "second"]
+    with pytest.raises(ResourceExhausted) as refused:
+        await slots.acquire("a", may_wait=0.05)  # both slots held again: none frees in time
+    assert refused.value.reason == "TOO_MANY_CALLS" and refused.value.retry_delay_seconds > 0
+
+
+async def test_a_key_with_all_its_slots_taken_waits_then_is_refused_and_slots_come_back(upstream, tmp_path):
+    running = await start_gateway(upstream.port, tmp_path, max_unary_in_flight_per_key=2, rate_limit_max_wait_seconds=0.2)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.StorageServiceStub(channel)
+            hanging = [stub.GetProject(pb.GetProjectRequest(name="projects/hang"), metadata=auth(KEY_A)) for _ in range(2)]
+            await asyncio.sleep(0.2)  # both admitted: they hold A's slots
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.GetProject(pb.GetProjectRequest(name="projects/p"), metadata=auth(KEY_A))
+            await stub.GetProject(pb.GetProjectRequest(name="projects/p"), metadata=auth(KEY_B))  # B has its own
+            for call in hanging:
+                call.cancel()
+            for _ in range(100):  # the slots free once the gateway has seen the cancels
+                try:
+                    await stub.GetProject(pb.GetProjectRequest(name="projects/p"), metadata=auth(KEY_A))
+                    break
+                except grpc.aio.AioRpcError:
+                    await asyncio.sleep(0.05)
+            else:
+                pytest.fail("A's slots did not come back after its calls were cancelled")
+    finally:
+        await running.stop(0)
+    assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and reason_of(refused.value) == "TOO_MANY_CALLS"
+    assert details_of(refused.value)["QuotaFailure"].violations[0].subject == "api_key:a"
