@@ -1,12 +1,13 @@
 """Gateway overhead, measured in one run: unary calls/s and p50/p99 latency
-with 1 and 64 calls in flight, direct to an upstream and through the gateway,
-and download MB/s of a large blob direct and through the gateway.
+with 1 and 64 calls in flight, and download MB/s of a large blob, direct to
+an upstream, through a bare pass-through proxy (bench/plain_proxy.py: the
+raw ceiling of any Python grpc.aio proxy) and through the gateway.
 
 Each server is its own process (as deployed); the client is this process.
-The machine is shared, so direct and gateway rounds alternate and each ratio
-is the median of the ratios of adjacent (direct, gateway) rounds; latencies
-are pooled over all rounds of a side. CPU time per call of the client (this
-process), the upstream and the gateway is read from /proc: on a busy shared
+The machine is shared, so the sides' rounds alternate and each ratio is the
+median of the ratios of adjacent rounds; latencies are pooled over all rounds
+of a side. CPU time per call of the client (this process), the upstream and
+each proxy is read from /proc: on a busy shared
 machine it varies less than the rates do, and explains them (at 64 in flight
 every process is CPU-bound, so the ratio tends to (client + upstream) /
 (client + upstream + gateway) when they share too few cores).
@@ -88,16 +89,20 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[max(0, int(len(ordered) * q) - 1)] * 1000
 
 
-class Sides:
-    """A stub per side (direct, gateway), each on its own channel, and the
-    processes whose CPU time is counted."""
+SIDES = ("direct", "plain proxy", "gateway")
 
-    def __init__(self, direct: str, proxied: str, upstream_pid: int, gateway_pid: int) -> None:
+
+class Sides:
+    """A stub per side (direct to the upstream, through a bare pass-through
+    proxy, through the gateway), each on its own channel, and the processes
+    whose CPU time is counted."""
+
+    def __init__(self, addresses: list[str], pids: dict[str, int]) -> None:
         options = [("grpc.max_receive_message_length", 8 << 20)]
-        self.channels = [grpc.aio.insecure_channel(a, options=options) for a in (direct, proxied)]
+        self.channels = [grpc.aio.insecure_channel(a, options=options) for a in addresses]
         self.stubs = [pb_grpc.StorageServiceStub(c) for c in self.channels]
-        self.metadata = [(("x-previs-internal-token", TOKEN),), ()]
-        self.pids = {"client": os.getpid(), "upstream": upstream_pid, "gateway": gateway_pid}
+        self.metadata = [(("x-previs-internal-token", TOKEN),), (), ()]
+        self.pids = {"client": os.getpid(), **pids}
 
     def cpu(self) -> dict[str, float]:
         return {name: _cpu_seconds(pid) for name, pid in self.pids.items()}
@@ -107,13 +112,35 @@ class Sides:
             await channel.close()
 
 
-def _cpu_line(label: str, spent: list[dict[str, float]], counts: list[float], scale: float, unit: str) -> str:
-    cells = []
+def _cpu_line(spent: list[dict[str, float]], counts: list[float], scale: float, unit: str) -> str:
+    """CPU per call (or per MiB) of each process, side by side; a proxy's own
+    figure only on its side."""
     digits = 0 if unit.startswith("us") else 2
-    for name in ("client", "upstream", "gateway"):
-        per = [spent[side][name] / counts[side] * scale for side in (0, 1)]
-        cells.append(f"{name} {per[0]:.{digits}f}/{per[1]:.{digits}f}" if name != "gateway" else f"{name} {per[1]:.{digits}f}")
-    return f"{label} ({unit}, direct/gateway): " + ", ".join(cells)
+    cells = []
+    for name in ("client", "upstream"):
+        cells.append(f"{name} " + "/".join(f"{spent[i][name] / counts[i] * scale:.{digits}f}" for i in range(len(SIDES))))
+    for side, name in ((1, "plain_proxy"), (2, "gateway")):
+        cells.append(f"{name} {spent[side][name] / counts[side] * scale:.{digits}f}")
+    return f"CPU ({unit}, {'/'.join(SIDES)}): " + ", ".join(cells)
+
+
+async def _rounds(sides: Sides, rounds: int, run_one) -> tuple[list[list[float]], list[dict[str, float]]]:
+    """``rounds`` rounds of every side in turn (adjacent rounds share the
+    machine's mood); the figure each gave and the CPU each process spent."""
+    figures: list[list[float]] = [[] for _ in SIDES]
+    spent = [dict.fromkeys(sides.pids, 0.0) for _ in SIDES]
+    for _ in range(rounds):
+        for side in range(len(SIDES)):
+            before = sides.cpu()
+            figures[side].append(await run_one(side))
+            for name, seconds_now in sides.cpu().items():
+                spent[side][name] += seconds_now - before[name]
+    return figures, spent
+
+
+def _ratio(figures: list[list[float]], side: int) -> float:
+    """The median of the ratios of adjacent rounds, ``side`` over direct."""
+    return statistics.median(other / direct for direct, other in zip(figures[0], figures[side]))
 
 
 async def measure(sides: Sides, seconds: float, rounds: int, blob_mib: int) -> None:
@@ -121,44 +148,43 @@ async def measure(sides: Sides, seconds: float, rounds: int, blob_mib: int) -> N
     for stub, metadata in zip(sides.stubs, sides.metadata):
         for _ in range(300):  # warm-up
             await stub.GetProject(request, metadata=metadata)
-    print(f"{'case':36} {'direct':>10} {'gateway':>10} {'ratio/diff':>11}")
+    print(f"{'case':30} {'direct':>9} {'plain':>9} {'gateway':>9} {'plain/d':>8} {'gw/d':>8} {'gw/plain':>8}")
     for in_flight in (1, 64):
-        rates: list[list[float]] = [[], []]
-        latencies: list[list[float]] = [[], []]
-        spent = [dict.fromkeys(sides.pids, 0.0) for _ in (0, 1)]
-        for _ in range(rounds):
-            for side in (0, 1):
-                before = sides.cpu()
-                rate, lat = await _unary_round(sides.stubs[side], in_flight, seconds, sides.metadata[side])
-                for name, seconds_now in sides.cpu().items():
-                    spent[side][name] += seconds_now - before[name]
-                rates[side].append(rate)
-                latencies[side].extend(lat)
-        ratio = statistics.median(g / d for d, g in zip(*rates))
-        d_rate, g_rate = (statistics.median(r) for r in rates)
-        d50, g50 = (statistics.median(lat) * 1000 for lat in latencies)
-        d99, g99 = (_percentile(lat, 0.99) for lat in latencies)
-        print(f"{f'unary calls/s, {in_flight} in flight':36} {d_rate:10.0f} {g_rate:10.0f} {ratio:10.2f}x")
-        print(f"{f'  p50 ms, {in_flight} in flight':36} {d50:10.3f} {g50:10.3f} {g50 - d50:+11.3f}")
-        print(f"{f'  p99 ms, {in_flight} in flight':36} {d99:10.3f} {g99:10.3f} {g99 - d99:+11.3f}")
-        print("  " + _cpu_line("CPU", spent, [len(lat) for lat in latencies], 1e6, "us/call"))
+        latencies: list[list[float]] = [[] for _ in SIDES]
+
+        async def one(side: int) -> float:
+            rate, lat = await _unary_round(sides.stubs[side], in_flight, seconds, sides.metadata[side])
+            latencies[side].extend(lat)
+            return rate
+
+        rates, spent = await _rounds(sides, rounds, one)
+        medians = [statistics.median(r) for r in rates]
+        p50 = [statistics.median(lat) * 1000 for lat in latencies]
+        p99 = [_percentile(lat, 0.99) for lat in latencies]
+        plain, gateway = _ratio(rates, 1), _ratio(rates, 2)
+        print(
+            f"{f'unary calls/s, {in_flight} in flight':30} {medians[0]:9.0f} {medians[1]:9.0f} {medians[2]:9.0f}"
+            f" {plain:7.2f}x {gateway:7.2f}x {gateway / plain:7.2f}x"
+        )
+        for label, values in (("p50", p50), ("p99", p99)):
+            print(
+                f"{f'  {label} ms, {in_flight} in flight':30} {values[0]:9.3f} {values[1]:9.3f} {values[2]:9.3f}"
+                f" {values[1] - values[0]:+8.3f} {values[2] - values[0]:+8.3f} {values[2] - values[1]:+8.3f}"
+            )
+        print("  " + _cpu_line(spent, [len(lat) for lat in latencies], 1e6, "us/call"))
     size = blob_mib << 20
-    speeds: list[list[float]] = [[], []]
-    spent = [dict.fromkeys(sides.pids, 0.0) for _ in (0, 1)]
-    for _ in range(rounds):
-        for side in (0, 1):
-            before = sides.cpu()
-            speeds[side].append(await _download(sides.stubs[side], size, sides.metadata[side]))
-            for name, seconds_now in sides.cpu().items():
-                spent[side][name] += seconds_now - before[name]
-    ratio = statistics.median(g / d for d, g in zip(*speeds))
-    d_mbs, g_mbs = (statistics.median(s) for s in speeds)
-    print(f"{f'download MB/s, {blob_mib} MiB blob':36} {d_mbs:10.0f} {g_mbs:10.0f} {ratio:10.2f}x")
-    print("  " + _cpu_line("CPU", spent, [rounds * blob_mib] * 2, 1e3, "ms/MiB"))
+    speeds, spent = await _rounds(sides, rounds, lambda side: _download(sides.stubs[side], size, sides.metadata[side]))
+    medians = [statistics.median(s) for s in speeds]
+    plain, gateway = _ratio(speeds, 1), _ratio(speeds, 2)
+    print(
+        f"{f'download MB/s, {blob_mib} MiB blob':30} {medians[0]:9.0f} {medians[1]:9.0f} {medians[2]:9.0f}"
+        f" {plain:7.2f}x {gateway:7.2f}x {gateway / plain:7.2f}x"
+    )
+    print("  " + _cpu_line(spent, [rounds * blob_mib] * len(SIDES), 1e3, "ms/MiB"))
 
 
-async def _measure_and_close(direct: str, proxied: str, pids: tuple[int, int], args: argparse.Namespace) -> None:
-    sides = Sides(direct, proxied, *pids)
+async def _measure_and_close(addresses: list[str], pids: dict[str, int], args: argparse.Namespace) -> None:
+    sides = Sides(addresses, pids)
     try:
         await measure(sides, args.seconds, args.rounds, args.blob_mib)
     finally:
@@ -199,9 +225,15 @@ def run(scratch_dir: Path, args: argparse.Namespace, started: list) -> None:
         **dict(item.split("=", 1) for item in args.gateway_env),
     }
     gateway_port, gateway_pid = _start(["-m", "gateway"], scratch_dir / "gw.json", gateway_env, started)
-    asyncio.run(
-        _measure_and_close(f"127.0.0.1:{upstream_port}", f"127.0.0.1:{gateway_port}", (upstream_pid, gateway_pid), args)
+    plain_port, plain_pid = _start(
+        ["bench/plain_proxy.py", f"127.0.0.1:{upstream_port}", TOKEN, str(scratch_dir / "plain.json")],
+        scratch_dir / "plain.json",
+        {},
+        started,
     )
+    addresses = [f"127.0.0.1:{port}" for port in (upstream_port, plain_port, gateway_port)]
+    pids = {"upstream": upstream_pid, "plain_proxy": plain_pid, "gateway": gateway_pid}
+    asyncio.run(_measure_and_close(addresses, pids, args))
 
 
 if __name__ == "__main__":
