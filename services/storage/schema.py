@@ -12,7 +12,9 @@ tenant, so another tenant's project cannot be found at all.
 Revisions are immutable. Their blob references and parents are stored twice:
 as JSON on the revision row (one read returns a whole revision) and as rows
 of ``revision_blobs``/``revision_parents`` (garbage collection and the
-descendant walk query those).
+descendant walk query those). ``revisions.create_xact`` records, on
+PostgreSQL, the transaction that inserted the row, so a lineage walk can tell
+which revisions a snapshot saw (see ``lineage.py``).
 """
 
 from __future__ import annotations
@@ -32,12 +34,35 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 metadata = MetaData()
 
 # An auto-incrementing 64-bit key: BIGINT identity on PostgreSQL, the ROWID
 # alias (INTEGER PRIMARY KEY) on SQLite.
 SurrogateKey = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class current_transaction_id(FunctionElement):
+    """The id of the current top-level transaction as BIGINT on PostgreSQL
+    (13+: ``pg_current_xact_id``, 64 bits, never wraps); NULL on SQLite, where
+    nothing needs it."""
+
+    type = BigInteger()
+    name = "current_transaction_id"
+    inherit_cache = True
+
+
+@compiles(current_transaction_id, "postgresql")
+def _current_transaction_id_postgresql(_element, _compiler, **_kw) -> str:
+    return "pg_current_xact_id()::text::bigint"
+
+
+@compiles(current_transaction_id)
+def _current_transaction_id_elsewhere(_element, _compiler, **_kw) -> str:
+    return "NULL"
+
 
 projects = Table(
     "projects",
@@ -108,6 +133,9 @@ revisions = Table(
     Column("request_id", String(128), nullable=True),
     Column("review_status", SmallInteger, nullable=False),
     Column("create_time_us", BigInteger, nullable=False),
+    # The inserting transaction (a server default, so writes pass nothing);
+    # NULL on SQLite and on rows written before migration 0002.
+    Column("create_xact", BigInteger, nullable=True, server_default=current_transaction_id()),
     PrimaryKeyConstraint("asset_pk", "number", name="pk_revisions"),
     UniqueConstraint("asset_pk", "request_id", name="uq_revisions_asset_request_id"),
 )

@@ -3,14 +3,17 @@
 import asyncio
 from pathlib import Path
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from services.storage.database import Database
-from services.storage.migrations import upgrade
+from services.storage.migrations import alembic_config, upgrade
 from services.storage.schema import metadata
 from services.storage.settings import StorageSettings
+from tests.postgres_databases import fresh_database
 
 
 def test_defaults_and_environment(monkeypatch, tmp_path):
@@ -43,7 +46,7 @@ async def test_migrations_create_exactly_the_schema_and_are_idempotent(database_
 
         differences, version = await database.read(inspect)
         assert differences == []
-        assert version == "0001"
+        assert version == "0002"
     finally:
         await database.close()
 
@@ -55,5 +58,80 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
         for run in (database.write, database.read):
             pragmas = await run(lambda connection: {n: connection.execute(text(f"PRAGMA {n}")).scalar_one() for n in names})
             assert pragmas == {"journal_mode": "wal", "busy_timeout": 1234, "synchronous": 2, "foreign_keys": 1}
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+def empty_database_url(backend, tmp_path):
+    """An empty database of its own (not the session's migrated one)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'storage.db'}"
+    else:
+        yield from fresh_database("previs_migration")
+
+
+def _insert_revision(connection, number: int) -> None:
+    """A revision as the service writes it: naming every column but
+    ``create_xact`` (the tables of migration 0001 suffice)."""
+    if number == 1:
+        connection.execute(
+            text(
+                "INSERT INTO projects (pk, tenant, project_id, title, owner, labels, budget_micros, spent_micros,"
+                " version, create_time_us, update_time_us) VALUES (1, 't', 'p', 'P', 'o', '{}', 0, 0, 1, 1, 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO assets (pk, project_pk, asset_id, kind, display_name, labels, revision_count,"
+                " head_review_status, version, create_time_us, update_time_us) VALUES (1, 1, 'a', 1, '', '{}', 0, 0, 1, 1, 1)"
+            )
+        )
+    connection.execute(
+        text(
+            "INSERT INTO revisions (asset_pk, number, project_pk, payload_type_url, payload_value, blobs, parents,"
+            " labels, message, creator, review_status, create_time_us)"
+            " VALUES (1, :number, 1, '', :payload, '[]', '[]', '{}', '', 'c', 0, 1)"
+        ),
+        {"number": number, "payload": b""},
+    )
+
+
+async def test_migration_0002_records_the_inserting_transaction_of_new_revisions(empty_database_url):
+    """Rows from before 0002 keep NULL; on PostgreSQL a new row records the
+    transaction that inserted it (on SQLite nothing, walks use the rowid);
+    the column is added without rewriting the table, and 0002 downgrades."""
+    database = Database(empty_database_url)
+    is_postgres = not database.is_sqlite
+
+    def file_of_revisions(connection):
+        return connection.execute(text("SELECT pg_relation_filenode('revisions')")).scalar_one() if is_postgres else None
+
+    def insert_new(connection):
+        _insert_revision(connection, 2)
+        return connection.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one() if is_postgres else None
+
+    def downgrade(connection):
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+
+    def columns(connection):
+        return {column["name"] for column in inspect(connection).get_columns("revisions")}
+
+    try:
+        await upgrade(database, "0001")
+        await database.write(lambda connection: _insert_revision(connection, 1))
+        file_before = await database.read(file_of_revisions)
+        await upgrade(database)
+        assert await database.read(file_of_revisions) == file_before
+        xact = await database.write(insert_new)
+        assert (xact is not None) == is_postgres
+        stored = await database.read(lambda c: c.execute(text("SELECT number, create_xact FROM revisions")).all())
+        assert dict(stored) == {1: None, 2: xact}
+        await database.write(downgrade)
+        assert "create_xact" not in await database.read(columns)
+        await upgrade(database)
+        assert "create_xact" in await database.read(columns)
     finally:
         await database.close()
