@@ -8,6 +8,10 @@ to it through ``replicate.Client(api_token=..., base_url=fake.base_url)``:
   when the prediction has not finished (the SDK's ``run()`` treats any other
   status as final).
 - ``GET /v1/predictions/{id}``, ``POST /v1/predictions/{id}/cancel``.
+- ``GET /v1/predictions``: the account's predictions, newest first,
+  ``list_page_size`` a page, as ``{"previous", "next", "results"}`` where
+  ``next`` is the URL of the next page (an opaque ``cursor`` parameter, stable
+  while new predictions arrive) or null.
 - ``POST /v1/files`` (multipart upload used by the SDK for file inputs),
   ``GET /v1/files/{id}`` and ``GET /v1/files/{id}/download``.
 - ``GET /files/{id}.png|.jpg|.mp4``: outputs served by the fake itself (real
@@ -19,7 +23,9 @@ one step per poll (``advance="poll"``) or per ``tick_seconds`` of wall time
 processing step; ``metrics.predict_time`` appears once finished. Errors are
 ``application/problem+json`` (``type, title, status, detail``). Faults
 (status codes with headers, connection resets, truncated bodies, delays) are
-injected per method and path prefix. Every request is recorded.
+injected per method and path prefix; ``reset_after`` and ``delay_after`` lose
+a create's answer *after* the prediction was made, ``reset`` and ``delay``
+before anything was made. Every request is recorded.
 
 Use it as a context manager::
 
@@ -35,6 +41,7 @@ rejected with 422 so that a typo in a backend's input shows up in tests.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import email.parser
 import email.policy
@@ -51,11 +58,11 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 IMAGEN_MODEL = "google/imagen-4"
 VEO_MODEL = "google/veo-3.1"
@@ -121,7 +128,11 @@ class Fault:
     (file downloads) sends the headers and half the body, then closes;
     ``"delay"`` sleeps ``delay_seconds`` and then serves the request normally;
     ``"raw"`` answers 200 with ``body`` verbatim as JSON (e.g. a body that
-    does not parse).
+    does not parse). ``reset``, ``delay`` and ``raw`` strike before the request
+    is served (a create makes nothing, or only after the delay); ``"reset_after"``
+    serves the request (a create makes its prediction) and then resets without
+    answering, ``"delay_after"`` serves it and answers only after
+    ``delay_seconds`` (past a client's timeout, the answer is lost).
     """
 
     method: str
@@ -166,6 +177,7 @@ class _Prediction:
     steps: list[_Step]
     created_at: str
     created_monotonic: float
+    seq: int = 0
     index: int = 0
     status: str = "starting"
     logs: str = ""
@@ -190,9 +202,12 @@ class _Answer(Exception):
 class FakeReplicate:
     """The fake server; thread-safe; start with ``with`` or ``start()``."""
 
-    def __init__(self, *, api_token: str = "r8_fake_test_token", max_wait_seconds: float = 60.0) -> None:
+    def __init__(
+        self, *, api_token: str = "r8_fake_test_token", max_wait_seconds: float = 60.0, list_page_size: int = 100
+    ) -> None:
         self.api_token = api_token
         self.max_wait_seconds = max_wait_seconds
+        self.list_page_size = list_page_size
         self._lock = threading.Condition()
         self._scripts: dict[str, PredictionScript] = {
             IMAGEN_MODEL: PredictionScript(),
@@ -262,6 +277,14 @@ class FakeReplicate:
         with self._lock:
             self._faults.clear()
 
+    def backdate(self, prediction_id: str, seconds: float) -> None:
+        """Move a prediction's ``created_at`` ``seconds`` into the past."""
+        with self._lock:
+            prediction = self._predictions[prediction_id]
+            created = datetime.strptime(prediction.created_at, _TIME_FORMAT).replace(tzinfo=timezone.utc)
+            prediction.created_at = _format_time(created - timedelta(seconds=seconds))
+            prediction.created_monotonic -= seconds
+
     def advance(self, prediction_id: str, steps: int = 1) -> None:
         """Move a prediction forward by hand (e.g. while nobody polls)."""
         with self._lock:
@@ -288,6 +311,10 @@ class FakeReplicate:
             for r in self.requests
             if r.method == "POST" and r.path.startswith(prefix) and r.path.endswith("/predictions")
         )
+
+    def list_count(self) -> int:
+        """``GET /v1/predictions`` requests received (every page counts)."""
+        return sum(1 for r in self.requests if r.method == "GET" and r.path == "/v1/predictions")
 
     def cancel_count(self, prediction_id: str | None = None) -> int:
         return sum(
@@ -334,10 +361,14 @@ class FakeReplicate:
         if scheme.lower() not in ("bearer", "token") or not secrets.compare_digest(token, self.api_token):
             raise _Answer(401, "You did not pass a valid authentication token")
 
-    def _route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def _route(
+        self, method: str, path: str, headers: dict[str, str], body: bytes, query: str = ""
+    ) -> tuple[int, dict[str, str], bytes]:
         if method == "GET" and path.startswith("/files/"):
             return self._serve_output(path)
         self._check_auth(headers)
+        if method == "GET" and path == "/v1/predictions":
+            return self._json(200, self._list(query))
         if method == "POST" and (m := re.fullmatch(r"/v1/models/([^/]+)/([^/]+)/predictions", path)):
             return self._json(201, self._create(f"{m[1]}/{m[2]}", _parse_json(body), headers.get("prefer", "")))
         if method == "GET" and (m := re.fullmatch(r"/v1/predictions/([a-z0-9]+)", path)):
@@ -407,9 +438,26 @@ class FakeReplicate:
             steps=steps,
             created_at=_now(),
             created_monotonic=time.monotonic(),
+            seq=len(self._predictions) + 1,
         )
         self._apply(prediction, steps[0])
         return prediction
+
+    def _list(self, query: str) -> dict[str, Any]:
+        """A page of predictions, newest first. The cursor names the first
+        prediction of its page by (created_at, seq), so predictions created
+        between two page reads neither repeat nor shift an item."""
+        start = _decode_cursor(parse_qs(query).get("cursor", [""])[0])
+        with self._lock:
+            ordered = sorted(self._predictions.values(), key=_list_key, reverse=True)
+            rest = [p for p in ordered if start is None or _list_key(p) <= start]
+            page, more = rest[: self.list_page_size], rest[self.list_page_size :]
+            for prediction in page:
+                if prediction.script.advance == "time":
+                    self._sync_time(prediction)
+            results = [self._to_json(p) for p in page]
+        following = f"{self.base_url}/v1/predictions?cursor={_encode_cursor(_list_key(more[0]))}" if more else None
+        return {"previous": None, "next": following, "results": results}
 
     def _get(self, prediction_id: str) -> dict[str, Any]:
         with self._lock:
@@ -680,9 +728,16 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.delay_seconds)
         try:
-            status, out_headers, payload = self.fake._route(self.command, parts.path, headers, body)
+            status, out_headers, payload = self.fake._route(self.command, parts.path, headers, body, parts.query)
         except _Answer as answer:
-            self._send_problem(answer)
+            status, out_headers, payload = _problem(answer)
+        if fault is not None and fault.kind == "reset_after":
+            self._reset()
+            return
+        if fault is not None and fault.kind == "delay_after":
+            time.sleep(fault.delay_seconds)
+            with contextlib.suppress(OSError):  # the client has usually given up by now
+                self._send(status, out_headers, payload)
             return
         if fault is not None and fault.kind == "truncate":
             self._send(status, out_headers, payload, truncate=True)
@@ -690,15 +745,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, out_headers, payload)
 
     def _send_problem(self, answer: _Answer) -> None:
-        problem = {
-            "type": f"https://replicate.com/docs/reference/http#{answer.status}",
-            "title": _PROBLEM_TITLES.get(answer.status, "Error"),
-            "status": answer.status,
-            "detail": answer.detail,
-            **answer.extra,
-        }
-        headers = {"Content-Type": "application/problem+json", **answer.headers}
-        self._send(answer.status, headers, json.dumps(problem).encode())
+        self._send(*_problem(answer))
 
     def _send(self, status: int, headers: dict[str, str], payload: bytes, *, truncate: bool = False) -> None:
         self.send_response(status)
@@ -719,6 +766,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.connection.close()
         self.close_connection = True
+
+
+def _problem(answer: _Answer) -> tuple[int, dict[str, str], bytes]:
+    problem = {
+        "type": f"https://replicate.com/docs/reference/http#{answer.status}",
+        "title": _PROBLEM_TITLES.get(answer.status, "Error"),
+        "status": answer.status,
+        "detail": answer.detail,
+        **answer.extra,
+    }
+    headers = {"Content-Type": "application/problem+json", **answer.headers}
+    return answer.status, headers, json.dumps(problem).encode()
 
 
 def _default_detail(status: int) -> str:
@@ -753,8 +812,33 @@ def _progress_line(pct: int, index: int, total: int) -> str:
     return f"{pct:3d}%|{bar}| {pct}/100 [00:{index:02d}<00:{max(total - index - 1, 0):02d}, 1.00it/s]"
 
 
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return _format_time(datetime.now(timezone.utc))
+
+
+def _format_time(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime(_TIME_FORMAT)
+
+
+def _list_key(prediction: _Prediction) -> tuple[str, int]:
+    return prediction.created_at, prediction.seq
+
+
+def _encode_cursor(key: tuple[str, int]) -> str:
+    return base64.urlsafe_b64encode(f"{key[0]}|{key[1]}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[str, int] | None:
+    if not cursor:
+        return None
+    try:
+        created_at, _, seq = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition("|")
+        return created_at, int(seq)
+    except ValueError:
+        raise _Answer(400, f"Invalid cursor: {cursor}") from None
 
 
 def _size_for(aspect_ratio: str, short_side: int) -> tuple[int, int]:

@@ -22,6 +22,23 @@ Things the ``replicate`` 1.0.7 SDK does not do for us (see /work/shared/FACTS.md
   our own httpx client, which never sends the API token to the output host.
 - An NSFW result can be ``succeeded`` with an empty output (#397).
 
+A create whose answer is lost (reset, unreadable body, no answer in time) may
+or may not have made a prediction, which would then run and bill with no id we
+know. It is reconciled against the account's recent predictions
+(``predictions.async_list``, newest first, at most two pages, within one
+request timeout): a prediction of the same model, with the same input, created
+at most a minute (clock skew) before the create was sent and not already
+followed by this backend, is adopted as if the create had answered with it.
+When the listing shows that nothing was made, the create is sent again (at
+most three creates in all). When that cannot be told (the listing fails, does
+not reach back far enough, or holds an input file that cannot be checked), the
+job fails as before, without a second create: it could be paid twice. After a
+timeout the request may still be in flight, so "not listed" is not proof that
+nothing will be made: the listing is repeated until one request timeout has
+passed and the create is never sent again. File inputs are compared by
+content: a ``data:`` URL by its decoded bytes, an uploaded file by the sha256
+the files API reports for it.
+
 Cancelling the asyncio task that runs a generation does not cancel the upstream
 prediction (a service shutdown must leave it running so that ``resume`` can
 re-attach); the job runner calls :meth:`ReplicateBackend.cancel` for a user's
@@ -35,12 +52,15 @@ import base64
 import binascii
 import contextlib
 import contextvars
+import hashlib
+import json
 import logging
 import os
 import re
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Sequence, TypeVar
 
@@ -77,6 +97,11 @@ VEO_MAX_REFERENCE_IMAGES = 3
 
 FINAL_STATUSES = frozenset({"succeeded", "failed", "canceled", "aborted"})
 
+MAX_CREATES = 3  # creates per render when earlier ones lost their answers and made nothing
+CREATE_CLOCK_SKEW = timedelta(seconds=60)  # how far before our send a prediction's created_at may be
+RECONCILE_PAGES = 2  # pages of the prediction listing read to find a lost create's prediction
+_CLAIMED_LIMIT = 4096  # prediction ids remembered as followed by this backend
+
 _MIB = 1024 * 1024
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 _PREDICTION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -85,6 +110,7 @@ _CONTENT_POLICY = re.compile(
     r"nsfw|flagged as sensitive|sensitive content|content polic|safety|\bE005\b|responsible ai", re.IGNORECASE
 )
 _THROTTLE_DETAIL = re.compile(r"available in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
+_FILE_URL = re.compile(r"^https?://[^/?#]+/v1/files/([A-Za-z0-9_-]{1,64})$")
 
 T = TypeVar("T")
 
@@ -114,6 +140,21 @@ class _Snapshot:
     logs: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
     created_at: str | None = None
+
+
+class _LostCreate(Exception):
+    """A create was sent and its answer not read. ``in_flight``: we stopped
+    waiting, so the server may still be making it; else the exchange ended."""
+
+    def __init__(self, what: str, detail: str, *, in_flight: bool) -> None:
+        super().__init__(f"{what}: {detail}")
+        self.what = what
+        self.detail = detail
+        self.in_flight = in_flight
+
+
+class _Inconclusive(Exception):
+    """Whether a lost create made a prediction cannot be told."""
 
 
 class ReplicateBackend:
@@ -189,6 +230,8 @@ class ReplicateBackend:
             transport=self._transport,
             event_hooks={"response": [_note_response]},
         )
+        # Ids of predictions this backend follows: never adopted for another create.
+        self._claimed: OrderedDict[str, None] = OrderedDict()
         self._downloads = httpx.AsyncClient(
             timeout=httpx.Timeout(60.0, connect=10.0),
             follow_redirects=True,
@@ -227,6 +270,7 @@ class ReplicateBackend:
         _checked_id(upstream_id)
         if kind not in self._timeouts:
             raise BackendError(FailureReason.INVALID_INPUT, f"unknown output kind {kind!r}")
+        self._claim(upstream_id)
         snapshot = await self._fetch(upstream_id, self._request_timeout)
         loop = asyncio.get_running_loop()
         remaining = self._timeouts[kind] - _age_seconds(snapshot.created_at)
@@ -264,11 +308,29 @@ class ReplicateBackend:
         return await self._follow(snapshot, kind, out_dir, progress, deadline)
 
     async def _create(self, model: str, input_: dict[str, Any]) -> _Snapshot:
+        """Create the prediction; a create whose answer was lost is reconciled
+        (adopted when found, sent again when surely never made)."""
+        for attempt in range(1, MAX_CREATES + 1):
+            sent_at = datetime.now(timezone.utc)
+            try:
+                snapshot = await self._create_once(model, input_)
+            except _LostCreate as lost:
+                found = await self._reconcile(model, input_, sent_at, lost)
+                if found is None:
+                    _LOGGER.warning("create %d on %s made no prediction (%s)", attempt, model, lost.detail)
+                    continue
+                snapshot = found
+            self._claim(snapshot.id)
+            return snapshot
+        raise unavailable(f"create on {model}: {MAX_CREATES} creates lost their answers and none made a prediction")
+
+    async def _create_once(self, model: str, input_: dict[str, Any]) -> _Snapshot:
+        what = f"create on {model}"
         with contextlib.ExitStack() as files:
             sdk_input = {key: _open_files(files, value) for key, value in input_.items()}
             try:
                 prediction = await self._call(
-                    f"create on {model}",
+                    what,
                     lambda: self._client.models.predictions.async_create(
                         model=model, input=sdk_input, file_encoding_strategy=self._file_encoding_strategy
                     ),
@@ -276,8 +338,130 @@ class ReplicateBackend:
                     create=True,
                 )
             except _sdk_pydantic.ValidationError as exc:
-                raise unknown_create(f"create on {model}", f"unreadable prediction: {exc}") from exc
+                raise _LostCreate(what, f"unreadable prediction: {exc}", in_flight=False) from exc
         return _snapshot(prediction)
+
+    # ------------------------------------------------------------ lost creates
+    async def _reconcile(
+        self, model: str, input_: dict[str, Any], sent_at: datetime, lost: _LostCreate
+    ) -> _Snapshot | None:
+        """The prediction a lost create made (adopted), or None when the
+        listing shows it made none; raises the unknown-create failure when
+        that cannot be told. After a timeout the create may still be in
+        flight: the listing is read again until one request timeout has
+        passed, and "not listed" is never taken as "not made"."""
+        _LOGGER.warning("answer to %s lost (%s); looking for the prediction it made", lost.what, lost.detail)
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self._request_timeout
+        pause = min(max(self._request_timeout / 4, self._poll_interval), 5.0)
+        while True:
+            try:
+                found = await self._look_for(model, input_, sent_at - CREATE_CLOCK_SKEW, until)
+            except _Inconclusive as exc:
+                raise unknown_create(lost.what, f"{lost.detail}; {exc}") from lost
+            if found is not None:
+                return await self._adopt(found)
+            if not lost.in_flight:
+                return None
+            if loop.time() + pause >= until:
+                raise unknown_create(lost.what, f"{lost.detail}; not listed yet, and it may still be in flight")
+            await asyncio.sleep(pause)
+
+    async def _look_for(self, model: str, input_: dict[str, Any], since: datetime, until: float) -> Any | None:
+        """The first listed prediction that is this create's, or None when
+        the listing reaches back past ``since`` without one. The one found
+        is claimed at once, so no other create adopts it."""
+        cursor: Any = ...
+        for _ in range(RECONCILE_PAGES):
+            page = await self._list_page(cursor, until)
+            for prediction in page.results:
+                created = _parse_time(prediction.created_at)
+                if created is not None and created < since:
+                    return None  # newest first: the rest is older still
+                if await self._is_ours(prediction, model, input_, created, until):
+                    self._claim(prediction.id)
+                    return prediction
+            if page.next is None:
+                return None
+            cursor = page.next
+        raise _Inconclusive(f"{RECONCILE_PAGES} pages of predictions did not reach back to {since.isoformat()}")
+
+    async def _list_page(self, cursor: Any, until: float) -> Any:
+        timeout = max(0.05, until - asyncio.get_running_loop().time())
+        try:
+            return await self._call(
+                "list predictions", lambda: self._client.predictions.async_list(cursor), timeout
+            )
+        except BackendError as exc:
+            raise _Inconclusive(f"the prediction listing failed: {exc.message}") from exc
+        except (_sdk_pydantic.ValidationError, KeyError, TypeError) as exc:
+            # e.g. an "aborted" prediction on the page, which the SDK cannot read
+            raise _Inconclusive(f"the prediction listing could not be read: {type(exc).__name__}") from exc
+
+    async def _is_ours(
+        self, prediction: Any, model: str, input_: dict[str, Any], created: datetime | None, until: float
+    ) -> bool:
+        """Same model, same input (files by content), not already followed."""
+        if prediction.model != model or prediction.id in self._claimed:
+            return False
+        if not isinstance(prediction.input, dict):
+            raise _Inconclusive(f"prediction {prediction.id} of {model} is listed without its input")
+        if not _same_plain_input(input_, prediction.input):
+            return False
+        if created is None:
+            raise _Inconclusive(f"prediction {prediction.id} has an unreadable created_at {prediction.created_at!r}")
+        for key, value in input_.items():
+            if _is_file_value(value) and not await self._same_files(value, prediction.input[key], until):
+                return False
+        return prediction.id not in self._claimed  # another create may have claimed it meanwhile
+
+    async def _same_files(self, ours: Path | list[Path], theirs: Any, until: float) -> bool:
+        pairs = zip(ours, theirs) if isinstance(ours, list) else [(ours, theirs)]
+        for path, reference in pairs:
+            if await self._reference_digest(reference, until) != await asyncio.to_thread(_file_sha256, path):
+                return False
+        return True
+
+    async def _reference_digest(self, reference: str, until: float) -> str | None:
+        """The sha256 of a file input as Replicate holds it: a data URL's
+        bytes, or what the files API reports for an uploaded file."""
+        if reference.startswith("data:"):
+            return _data_url_sha256(reference)
+        match = _FILE_URL.match(reference)
+        if match is None:
+            raise _Inconclusive(f"file input {reference[:80]!r} cannot be checked")
+        timeout = max(0.05, until - asyncio.get_running_loop().time())
+        try:
+            uploaded = await self._call(
+                f"get file {match[1]}", lambda: self._client.files.async_get(match[1]), timeout
+            )
+        except (BackendError, _sdk_pydantic.ValidationError) as exc:
+            raise _Inconclusive(f"file input {match[1]} could not be checked") from exc
+        digest = (uploaded.checksums or {}).get("sha256")
+        if not digest:
+            raise _Inconclusive(f"file input {match[1]} has no sha256")
+        return digest.lower()
+
+    async def _adopt(self, prediction: Any) -> _Snapshot:
+        _LOGGER.info(
+            "adopting replicate prediction %s (%s), made by a create whose answer was lost",
+            prediction.id,
+            prediction.status,
+        )
+        try:
+            return await self._fetch(prediction.id, self._request_timeout)
+        except BackendError as exc:
+            # The listing may leave the output out: the poll loop reads it.
+            _LOGGER.warning("first read of adopted prediction %s failed: %s", prediction.id, exc.message)
+            return _Snapshot(
+                id=prediction.id, status="starting", model=prediction.model or "", created_at=prediction.created_at
+            )
+
+    def _claim(self, prediction_id: str) -> None:
+        self._claimed[prediction_id] = None
+        self._claimed.move_to_end(prediction_id)
+        while len(self._claimed) > _CLAIMED_LIMIT:
+            self._claimed.popitem(last=False)
 
     async def _follow(
         self, snapshot: _Snapshot, kind: str, out_dir: Path, progress: ProgressSink, deadline: float
@@ -331,8 +515,9 @@ class ReplicateBackend:
     async def _call(self, what: str, call: Callable[[], Awaitable[T]], timeout: float, *, create: bool = False) -> T:
         """Run one SDK call under a deadline and map its errors. A create
         whose request may have reached Replicate without us reading the
-        answer (timeout, reset, unreadable body) is not retried: the
-        prediction may exist, and a second create would be paid twice."""
+        answer (timeout, reset, unreadable body) raises :class:`_LostCreate`
+        for ``_create`` to reconcile: the prediction may exist, and a blind
+        second create could be paid twice."""
         notes: dict[str, str] = {}
         token = _RESPONSE_NOTES.set(notes)
         try:
@@ -346,17 +531,18 @@ class ReplicateBackend:
             raise unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
         except httpx.TransportError as exc:
             if create:
-                raise unknown_create(what, f"{type(exc).__name__}: {exc}") from exc
+                in_flight = isinstance(exc, httpx.TimeoutException)
+                raise _LostCreate(what, f"{type(exc).__name__}: {exc}", in_flight=in_flight) from exc
             raise unavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
         except asyncio.TimeoutError as exc:
             if create:
-                raise unknown_create(what, f"no answer within {timeout:.1f}s") from exc
+                raise _LostCreate(what, f"no answer within {timeout:.1f}s", in_flight=True) from exc
             raise unavailable(f"{what}: no answer within {timeout:.1f}s") from exc
         except _sdk_pydantic.ValidationError:
             raise  # a status the SDK does not know: read by the caller
         except ValueError as exc:  # a body that is not JSON (json.JSONDecodeError)
             if create:
-                raise unknown_create(what, f"unreadable answer: {exc}") from exc
+                raise _LostCreate(what, f"unreadable answer: {exc}", in_flight=False) from exc
             raise unavailable(f"{what}: unreadable answer: {exc}") from exc
         finally:
             _RESPONSE_NOTES.reset(token)
@@ -659,6 +845,58 @@ def _checked_id(upstream_id: str) -> str:
     if not _PREDICTION_ID.match(upstream_id or ""):
         raise BackendError(FailureReason.INVALID_INPUT, f"not a Replicate prediction id: {upstream_id!r}")
     return upstream_id
+
+
+def _is_file_value(value: Any) -> bool:
+    return isinstance(value, Path) or (isinstance(value, list) and any(isinstance(v, Path) for v in value))
+
+
+def _same_plain_input(ours: dict[str, Any], theirs: Any) -> bool:
+    """Same keys, equal non-file values (as JSON, so ``true`` is not ``1``),
+    and a reference (a list of as many) where we sent a file (a list of them).
+    File contents are compared apart, as that may need a request."""
+    if not isinstance(theirs, dict) or set(theirs) != set(ours):
+        return False
+    for key, value in ours.items():
+        other = theirs[key]
+        if isinstance(value, Path):
+            same = isinstance(other, str)
+        elif _is_file_value(value):
+            same = isinstance(other, list) and len(other) == len(value) and all(isinstance(o, str) for o in other)
+        else:
+            same = json.dumps(value, sort_keys=True) == json.dumps(other, sort_keys=True)
+        if not same:
+            return False
+    return True
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        for chunk in iter(lambda: source.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _data_url_sha256(url: str) -> str | None:
+    header, _, payload = url.partition(",")
+    if not header.endswith(";base64"):
+        return None
+    try:
+        return hashlib.sha256(base64.b64decode(payload, validate=True)).hexdigest()
+    except binascii.Error:
+        return None
+
+
+def _parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 timestamp (``Z`` or an offset) as an aware datetime."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def _open_files(files: contextlib.ExitStack, value: Any) -> Any:

@@ -339,9 +339,6 @@ async def test_backend_down_is_unavailable_with_failover(tmp_path):
     [
         (Fault("POST", CREATE_IMAGE, status=500), FailureReason.BACKEND_UNAVAILABLE, True, True),
         (Fault("POST", CREATE_IMAGE, status=503), FailureReason.BACKEND_UNAVAILABLE, True, True),
-        # A reset after the create was sent: the prediction may exist, so
-        # it is neither created again nor made elsewhere (paid twice).
-        (Fault("POST", CREATE_IMAGE, kind="reset"), FailureReason.BACKEND_UNAVAILABLE, False, False),
         (Fault("POST", CREATE_IMAGE, status=422, detail="- input.prompt: too long"), FailureReason.INVALID_INPUT, False, False),
         (
             Fault("POST", CREATE_IMAGE, status=422, detail="The prompt was flagged as sensitive (E005)"),
@@ -421,6 +418,283 @@ async def test_prediction_cancelled_elsewhere_is_cancelled(fake, backend, tmp_pa
     with pytest.raises(BackendError) as caught:
         await backend.generate_image(ImageRequest(prompt="x"), tmp_path, Calls().on_progress, Calls().on_started)
     assert caught.value.reason is FailureReason.CANCELLED
+
+
+# ------------------------------------------------------------------ lost creates
+def list_requests(fake: FakeReplicate) -> list:
+    return [r for r in fake.requests if r.method == "GET" and r.path == "/v1/predictions"]
+
+
+def plant(fake: FakeReplicate, model: str, input_: dict, *, files: dict | None = None, strategy: str = "url") -> str:
+    """A prediction made through the real SDK (another job, another client)."""
+    client = replicate.Client(api_token=fake.api_token, base_url=fake.base_url)
+    opened = {key: path.open("rb") for key, path in (files or {}).items()}
+    try:
+        prediction = client.models.predictions.create(
+            model=model, input={**input_, **opened}, file_encoding_strategy=strategy
+        )
+    finally:
+        for handle in opened.values():
+            handle.close()
+    return prediction.id
+
+
+IMAGE_INPUT = {
+    "prompt": "the lighthouse in a storm",
+    "aspect_ratio": "1:1",
+    "safety_filter_level": "block_medium_and_above",
+    "output_format": "png",
+}
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("POST", CREATE_IMAGE, kind="reset_after"),
+        Fault("POST", CREATE_IMAGE, kind="delay_after", delay_seconds=2.5),
+    ],
+    ids=["reset-after-create", "timeout-after-create"],
+)
+async def test_create_whose_answer_was_lost_after_it_was_made_is_adopted(fake, tmp_path, fault):
+    fake.add_fault(fault)
+    backend = make_backend(fake, request_timeout_seconds=1.0)
+    calls = Calls()
+    try:
+        result = await backend.generate_image(
+            ImageRequest(prompt=IMAGE_INPUT["prompt"]), tmp_path, calls.on_progress, calls.on_started
+        )
+    finally:
+        await backend.aclose()
+
+    assert fake.create_count() == 1 and len(fake.prediction_ids) == 1
+    assert calls.started == fake.prediction_ids == [result.upstream_id]
+    assert fake.cancel_count() == 0
+    assert fake.prediction(result.upstream_id)["status"] == "succeeded"
+    assert len(list_requests(fake)) == 1
+    with Image.open(result.path) as image:
+        image.load()
+
+
+async def test_unreadable_create_answer_made_nothing_so_it_is_sent_again(fake, backend, tmp_path):
+    fake.add_fault(Fault("POST", CREATE_IMAGE, kind="raw", body=b'{"id": ,}'))
+    calls = Calls()
+    result = await backend.generate_image(ImageRequest(prompt="x"), tmp_path, calls.on_progress, calls.on_started)
+    assert fake.create_count() == 2 and fake.prediction_ids == calls.started == [result.upstream_id]
+
+
+async def test_create_lost_before_anything_was_made_is_sent_again_once(fake, backend, tmp_path):
+    fake.add_fault(Fault("POST", CREATE_IMAGE, kind="reset"))
+    calls = Calls()
+
+    result = await backend.generate_image(ImageRequest(prompt="x"), tmp_path, calls.on_progress, calls.on_started)
+
+    assert fake.create_count() == 2  # the lost one and the one sent again
+    assert fake.prediction_ids == calls.started == [result.upstream_id]  # one prediction upstream
+    assert len(list_requests(fake)) == 1
+    assert fake.cancel_count() == 0
+    assert result.path.is_file()
+
+
+async def test_creates_that_keep_losing_their_answers_stop_at_three(fake, backend, tmp_path):
+    fake.add_fault(Fault("POST", CREATE_IMAGE, kind="reset", times=None))
+    calls = Calls()
+    with pytest.raises(BackendError) as caught:
+        await backend.generate_image(ImageRequest(prompt="x"), tmp_path, calls.on_progress, calls.on_started)
+    # Nothing was made: another attempt or another backend is safe.
+    assert caught.value.reason is FailureReason.BACKEND_UNAVAILABLE
+    assert caught.value.retryable and caught.value.failover
+    assert fake.create_count() == 3 and len(list_requests(fake)) == 3
+    assert fake.prediction_ids == [] and calls.started == []
+
+
+@pytest.mark.parametrize(
+    "list_fault",
+    [
+        Fault("GET", "/v1/predictions", status=500),
+        Fault("GET", "/v1/predictions", kind="reset"),
+        Fault("GET", "/v1/predictions", kind="raw", body=b'{"results": [{"id": "x"'),
+    ],
+    ids=["500", "reset", "malformed"],
+)
+async def test_failing_listing_after_a_lost_create_is_the_typed_failure(fake, backend, tmp_path, list_fault):
+    fake.add_fault(Fault("POST", CREATE_IMAGE, kind="reset"))
+    fake.add_fault(list_fault)
+    calls = Calls()
+    with pytest.raises(BackendError) as caught:
+        await backend.generate_image(ImageRequest(prompt="x"), tmp_path, calls.on_progress, calls.on_started)
+    error = caught.value
+    assert error.reason is FailureReason.BACKEND_UNAVAILABLE
+    assert not error.retryable and not error.failover
+    assert "may have been made upstream" in error.message and "listing" in error.message
+    assert fake.create_count() == 1 and calls.started == []
+
+
+async def test_listing_holding_a_prediction_the_sdk_cannot_read_is_inconclusive(fake, backend, tmp_path):
+    fake.script_once(IMAGEN_MODEL, PredictionScript(outcome="aborted", starting_steps=0, progress=()))
+    with pytest.raises(ValueError):  # created "aborted": the SDK cannot read it, nor a page holding it
+        sdk_client(fake).models.predictions.create(model=IMAGEN_MODEL, input={"prompt": "other"})
+    fake.add_fault(Fault("POST", CREATE_IMAGE, kind="reset"))
+    with pytest.raises(BackendError) as caught:
+        await backend.generate_image(ImageRequest(prompt="x"), tmp_path, Calls().on_progress, Calls().on_started)
+    assert not caught.value.retryable and "could not be read" in caught.value.message
+    assert fake.create_count() == 2  # the planted one and ours, not sent again
+
+
+async def test_timed_out_create_listed_a_little_later_is_adopted(fake, tmp_path):
+    # The server makes the prediction only after our timeout: the first look
+    # finds nothing, a later one within the request timeout finds it.
+    fake.add_fault(Fault("POST", CREATE_IMAGE, kind="delay", delay_seconds=1.4))
+    backend = make_backend(fake, request_timeout_seconds=1.0)
+    calls = Calls()
+    try:
+        result = await backend.generate_image(ImageRequest(prompt="x"), tmp_path, calls.on_progress, calls.on_started)
+    finally:
+        await backend.aclose()
+    assert fake.create_count() == 1 and fake.prediction_ids == calls.started == [result.upstream_id]
+    assert len(list_requests(fake)) >= 2
+
+
+async def test_timed_out_create_never_listed_is_not_sent_again(fake, tmp_path):
+    # Still in flight when we stop looking: "not listed" does not prove "not made".
+    fake.add_fault(Fault("POST", CREATE_IMAGE, kind="delay", delay_seconds=3.0))
+    backend = make_backend(fake, request_timeout_seconds=0.5)
+    calls = Calls()
+    try:
+        with pytest.raises(BackendError) as caught:
+            await backend.generate_image(ImageRequest(prompt="x"), tmp_path, calls.on_progress, calls.on_started)
+    finally:
+        await backend.aclose()
+    assert caught.value.reason is FailureReason.BACKEND_UNAVAILABLE
+    assert not caught.value.retryable and not caught.value.failover
+    assert "in flight" in caught.value.message
+    assert fake.create_count() == 1 and calls.started == []
+    assert len(list_requests(fake)) >= 2
+
+
+async def test_older_other_model_or_other_input_predictions_are_not_adopted(fake, backend, tmp_path):
+    fake.script("acme/other-model", PredictionScript())
+    older = plant(fake, IMAGEN_MODEL, IMAGE_INPUT)
+    fake.backdate(older, 3600)
+    other_ratio = plant(fake, IMAGEN_MODEL, {**IMAGE_INPUT, "aspect_ratio": "16:9"})
+    other_model = plant(fake, "acme/other-model", IMAGE_INPUT)
+    other_input = plant(fake, IMAGEN_MODEL, {**IMAGE_INPUT, "prompt": "the lighthouse at noon"})
+    planted = [older, other_ratio, other_model, other_input]
+    creates_before = fake.create_count()
+    fake.add_fault(Fault("POST", CREATE_IMAGE, kind="reset"))
+    calls = Calls()
+
+    result = await backend.generate_image(
+        ImageRequest(prompt=IMAGE_INPUT["prompt"], aspect_ratio="1:1"), tmp_path, calls.on_progress, calls.on_started
+    )
+
+    assert calls.started == [result.upstream_id] and result.upstream_id not in planted
+    assert fake.create_count() == creates_before + 2
+    assert fake.cancel_count() == 0
+    assert all(fake.prediction(pid)["status"] == "starting" for pid in planted)  # nobody touched them
+    # The older one and the other model's had exactly our input: only time and model kept them out.
+    assert fake.prediction(older)["input"] == fake.prediction(other_model)["input"] == IMAGE_INPUT
+    assert fake.prediction(result.upstream_id)["input"] == IMAGE_INPUT
+
+
+async def test_prediction_within_the_clock_skew_is_adopted(fake, backend, tmp_path):
+    # Made "30 s before" our create by a clock that runs behind: still ours.
+    fake.add_fault(Fault("POST", CREATE_IMAGE, kind="reset_after"))
+    calls = Calls()
+    task = asyncio.create_task(
+        backend.generate_image(ImageRequest(prompt="x"), tmp_path, calls.on_progress, calls.on_started)
+    )
+    while not fake.prediction_ids:
+        await asyncio.sleep(0.001)
+    fake.backdate(fake.prediction_ids[0], 30)
+    result = await asyncio.wait_for(task, 10)
+    assert fake.create_count() == 1 and calls.started == fake.prediction_ids == [result.upstream_id]
+
+
+async def test_a_prediction_this_backend_already_follows_is_not_adopted_again(fake, backend, tmp_path):
+    first = await backend.generate_image(ImageRequest(prompt="x"), tmp_path, Calls().on_progress, Calls().on_started)
+    fake.add_fault(Fault("POST", CREATE_IMAGE, kind="reset"))
+    calls = Calls()
+    second = await backend.generate_image(ImageRequest(prompt="x"), tmp_path, calls.on_progress, calls.on_started)
+    assert second.upstream_id != first.upstream_id and calls.started == [second.upstream_id]
+    assert fake.create_count() == 3 and len(fake.prediction_ids) == 2
+
+
+@pytest.mark.parametrize("strategy", ["url", "base64"])
+async def test_lost_create_with_file_inputs_is_matched_by_file_content(fake, tmp_path, strategy):
+    first = png_file(tmp_path / "first.png", (64, 36), (200, 10, 10))
+    lookalike = png_file(tmp_path / "lookalike.png", (64, 36), (10, 10, 200))
+    request = VideoRequest(prompt="hero walks in", reference_image=first)
+    sent = {k: v for k, v in veo_input(request).items() if k != "image"}
+    other_image = plant(fake, VEO_MODEL, sent, files={"image": lookalike}, strategy=strategy)
+    fake.add_fault(Fault("POST", CREATE_VIDEO, kind="reset_after"))
+    backend = make_backend(fake, file_encoding_strategy=strategy)
+    calls = Calls()
+    try:
+        result = await backend.generate_video(request, tmp_path / "out", calls.on_progress, calls.on_started)
+    finally:
+        await backend.aclose()
+
+    [ours] = [pid for pid in fake.prediction_ids if pid != other_image]
+    assert calls.started == [ours] == [result.upstream_id]
+    assert fake.create_count() == 2  # the planted one and ours, answered or not: never sent again
+    assert fake.cancel_count() == 0
+    assert fake.count("GET", "/v1/files/") == (1 if strategy == "url" else 0)  # only our candidate's file
+
+
+@pytest.mark.parametrize("strategy", ["url", "base64"])
+async def test_same_text_input_with_another_file_is_not_adopted(fake, tmp_path, strategy):
+    first = png_file(tmp_path / "first.png", (64, 36), (200, 10, 10))
+    lookalike = png_file(tmp_path / "lookalike.png", (64, 36), (10, 10, 200))
+    request = VideoRequest(prompt="hero walks in", reference_image=first)
+    sent = {k: v for k, v in veo_input(request).items() if k != "image"}
+    other_image = plant(fake, VEO_MODEL, sent, files={"image": lookalike}, strategy=strategy)
+    fake.add_fault(Fault("POST", CREATE_VIDEO, kind="reset"))
+    backend = make_backend(fake, file_encoding_strategy=strategy)
+    calls = Calls()
+    try:
+        result = await backend.generate_video(request, tmp_path / "out", calls.on_progress, calls.on_started)
+    finally:
+        await backend.aclose()
+    assert result.upstream_id != other_image and calls.started == [result.upstream_id]
+    assert fake.create_count() == 3  # planted, lost, sent again
+    assert fake.prediction(other_image)["status"] == "starting"
+    # Only the file told them apart, and it was looked at.
+    assert {k: v for k, v in fake.prediction(other_image)["input"].items() if k != "image"} == sent
+    assert fake.count("GET", "/v1/files/") == (1 if strategy == "url" else 0)
+
+
+@pytest.mark.parametrize("backdated", [False, True], ids=["busy-account", "quiet-account"])
+async def test_listing_reads_two_pages_at_most(tmp_path, backdated):
+    with FakeReplicate(list_page_size=2) as fake:
+        others = [plant(fake, IMAGEN_MODEL, {**IMAGE_INPUT, "prompt": f"other {i}"}) for i in range(5)]
+        for pid in others if backdated else ():
+            fake.backdate(pid, 3600)
+        fake.add_fault(Fault("POST", CREATE_IMAGE, kind="reset"))
+        backend = make_backend(fake)
+        try:
+            if backdated:  # the first page already reaches back past the create: surely not made
+                await backend.generate_image(ImageRequest(prompt="x"), tmp_path, Calls().on_progress, Calls().on_started)
+            else:  # two pages of recent predictions and still more: cannot tell
+                with pytest.raises(BackendError) as caught:
+                    await backend.generate_image(
+                        ImageRequest(prompt="x"), tmp_path, Calls().on_progress, Calls().on_started
+                    )
+                assert not caught.value.retryable and "did not reach back" in caught.value.message
+        finally:
+            await backend.aclose()
+        assert fake.list_count() == (1 if backdated else 2)
+        assert fake.create_count() == len(others) + (2 if backdated else 1)
+
+
+async def test_file_input_that_cannot_be_checked_is_inconclusive(fake, backend, tmp_path):
+    first = png_file(tmp_path / "first.png", (64, 36), (200, 10, 10))
+    request = VideoRequest(prompt="hero walks in", reference_image=first)
+    plant(fake, VEO_MODEL, {**veo_input(request), "image": "https://elsewhere.example/first.png"})
+    fake.add_fault(Fault("POST", CREATE_VIDEO, kind="reset"))
+    with pytest.raises(BackendError) as caught:
+        await backend.generate_video(request, tmp_path / "out", Calls().on_progress, Calls().on_started)
+    assert not caught.value.retryable and "cannot be checked" in caught.value.message
+    assert fake.create_count() == 2  # the planted one and ours: not sent again
 
 
 # ------------------------------------------------------------------ downloads
@@ -592,3 +866,43 @@ def test_problem_json_errors_and_time_based_progress(fake):
     assert prediction.progress is not None and prediction.progress.percentage == 1.0
     assert prediction.metrics["predict_time"] == 1.25
     assert prediction.completed_at is not None
+
+
+def test_prediction_listing_paginates_newest_first_through_the_sdk():
+    with FakeReplicate(list_page_size=3) as fake:
+        client = sdk_client(fake)
+        made = [client.models.predictions.create(model=IMAGEN_MODEL, input={"prompt": f"p{i}"}).id for i in range(7)]
+        fake.backdate(made[2], 600)  # listed by created_at, not by creation order
+
+        pages = []
+        for page in replicate.paginate(client.predictions.list):
+            pages.append([p.id for p in page.results])
+            if len(pages) == 1:  # a prediction made between two page reads shifts nothing
+                client.models.predictions.create(model=IMAGEN_MODEL, input={"prompt": "late"})
+
+        listed = [pid for page in pages for pid in page]
+        assert [len(page) for page in pages] == [3, 3, 1]
+        assert listed == [*reversed(made[3:]), made[1], made[0], made[2]]
+        first = client.predictions.list()
+        assert first.previous is None and first.next and "cursor=" in first.next
+        assert first.results[0].input == {"prompt": "late"} and first.results[0].model == IMAGEN_MODEL
+        assert first.results[1].dict(include={"id", "status", "created_at", "urls"}) == {
+            key: fake.prediction(made[-1])[key] for key in ("id", "status", "created_at", "urls")
+        }
+        cursors = [r.query for r in fake.requests if r.path == "/v1/predictions" and r.query]
+        assert len(cursors) == 2 and fake.list_count() == 4
+
+        with pytest.raises(replicate.exceptions.ReplicateError) as unauthenticated:
+            replicate.Client(api_token="r8_wrong", base_url=fake.base_url).predictions.list()
+        assert unauthenticated.value.status == 401
+        fake.add_fault(Fault("GET", "/v1/predictions", status=500))
+        with pytest.raises(replicate.exceptions.ReplicateError) as failed:
+            client.predictions.list()
+        assert failed.value.status == 500
+
+
+async def test_prediction_listing_through_the_async_sdk(fake):
+    client = sdk_client(fake)
+    made = [client.models.predictions.create(model=VEO_MODEL, input={"prompt": f"v{i}"}).id for i in range(3)]
+    seen = [p.id async for page in replicate.async_paginate(client.predictions.async_list) for p in page]
+    assert seen == list(reversed(made))
