@@ -2,8 +2,9 @@
 ``python -m services.storage`` process.
 
 - revisions/s with 1 and 8 concurrent writers (one asset each, ~2 KB
-  payloads, a request id on every create) on SQLite and on PostgreSQL, one
-  revision per CreateRevision and 50 per BatchCreateRevisions, beside a
+  payloads, a request id on every create) on SQLite (through aiosqlite, the
+  default, and through the standard sqlite3 driver on a thread) and on
+  PostgreSQL, one revision per CreateRevision and 50 per BatchCreateRevisions, beside a
   no-op server on the same runtime (the gRPC ceiling of one-per-call writes);
 - blob upload and download MB/s for one large blob (1 GiB by default), with
   the server's peak RSS growth, beside the raw file-copy and SHA-256
@@ -14,6 +15,7 @@ names a server (a fresh database is created and dropped).
 
 Usage: python bench/storage_writes.py [--seconds 5] [--blob-mib 1024]
        [--writers 1,8] [--batch 50] [--client-processes 2] [--postgres-url URL]
+       [--sqlite-drivers aiosqlite,pysqlite] [--skip-blobs]
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from previs.storage.v1 import storage_pb2, storage_service_pb2 as pb, storage_se
 from services.storage.storage_client import StorageClient  # noqa: E402
 
 MiB = 1024 * 1024
-TARGETS = {"sqlite": 1000, "postgresql": 3000}
+TARGETS = {"aiosqlite": 1000, "sqlite3": 1000, "postgresql": 3000}
 
 
 class StorageServer:
@@ -265,12 +267,18 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--postgres-url", default=os.environ.get("PREVIS_TEST_POSTGRES_URL"))
     parser.add_argument("--skip-blobs", action="store_true")
+    parser.add_argument(
+        "--sqlite-drivers", default="aiosqlite,pysqlite", help="SQLite drivers to measure (the URL's +driver; blobs on the first)"
+    )
     arguments = parser.parse_args()
     writer_counts = [int(w) for w in arguments.writers.split(",")]
 
     with tempfile.TemporaryDirectory(prefix="previs-bench-") as scratch_dir:
         scratch = Path(scratch_dir)
-        backends: list[tuple[str, str | None]] = [("sqlite", None)]
+        backends: list[tuple[str, str | None]] = [
+            ("sqlite3" if driver == "pysqlite" else driver, f"sqlite+{driver}:///{scratch / f'data-{driver}' / 'storage.db'}")
+            for driver in arguments.sqlite_drivers.split(",")
+        ]
         database_name = None
         if arguments.postgres_url:
             from sqlalchemy.engine import make_url
@@ -298,7 +306,7 @@ def main() -> None:
                         rate, cpu_us = revisions_per_second(server, writers, batch, arguments.seconds, arguments.client_processes)
                         rows.append((label, writers, batch, rate, cpu_us))
                         print(f"{label:10} {writers} writer(s) x{batch}: {rate:8.0f} revisions/s, server CPU {cpu_us:.0f} us each", flush=True)
-                    if label == "sqlite" and not arguments.skip_blobs:
+                    if label == backends[0][0] and not arguments.skip_blobs:
                         source = scratch / "blob.bin"
                         _make_file(source, arguments.blob_mib * MiB)
                         blob_figures = asyncio.run(blob_round_trip(server, source))

@@ -21,13 +21,13 @@ import logging
 from pathlib import Path
 from typing import AsyncIterator
 
-from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from services.runtime.database_faults import is_database_fault
 from services.runtime.errors import PrevisError, Unavailable
+from services.runtime.sqlite_connections import configure_sqlite
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -83,8 +83,8 @@ class JobDatabase:
             self.read_engine = create_async_engine(
                 parsed, pool_size=pool_size, max_overflow=0, pool_timeout=60, connect_args=connect_args
             )
-            _configure_sqlite(self.write_engine, pragmas, "BEGIN IMMEDIATE")
-            _configure_sqlite(self.read_engine, pragmas, "BEGIN")
+            configure_sqlite(self.write_engine.sync_engine, pragmas, "BEGIN IMMEDIATE")
+            configure_sqlite(self.read_engine.sync_engine, pragmas, "BEGIN")
         elif self.dialect == "postgresql":
             self.write_engine = create_async_engine(
                 parsed,
@@ -134,18 +134,3 @@ async def _mapped_faults() -> AsyncIterator[None]:
             _LOGGER.warning("jobs database unavailable: %s", error)
             raise unavailable(error) from error
         raise
-
-
-def _configure_sqlite(engine: AsyncEngine, pragmas: tuple[str, ...], begin: str) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
-        # Let SQLAlchemy's "begin" event, not the driver, open transactions.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        for pragma in pragmas:
-            cursor.execute(pragma)
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection) -> None:
-        connection.exec_driver_sql(begin)

@@ -19,9 +19,9 @@ from services.storage.database import Database
 from services.storage.migrations import upgrade
 from services.storage.schema import metadata
 from tests.postgres_databases import fresh_database
-from tests.storage.harness import StorageHarness, storage_settings
+from tests.storage.harness import SQLITE_DRIVERS, StorageHarness, storage_settings
 
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+BACKENDS = [*SQLITE_DRIVERS, pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 async def _migrate(url: str) -> None:
@@ -47,13 +47,16 @@ def backend(request) -> str:
 
 @pytest.fixture
 def server_url(request, backend) -> str | None:
-    return None if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    return None if backend in SQLITE_DRIVERS else request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
-async def database_url(server_url) -> str | None:
-    """``None`` (SQLite in the test's data folder) or the session's
+async def database_url(server_url, backend, tmp_path) -> str | None:
+    """``None`` (the default: SQLite through aiosqlite in the test's data
+    folder), the same file through the sqlite3 driver, or the session's
     PostgreSQL database, emptied."""
+    if backend == "sqlite3":
+        return f"sqlite:///{tmp_path / 'data' / 'storage.db'}"
     if server_url is None:
         return None
     url = server_url

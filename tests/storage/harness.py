@@ -23,6 +23,10 @@ from services.storage.app import StorageParts, build, dependencies
 from services.storage.settings import StorageSettings
 
 MiB = 1024 * 1024
+# The SQLite backends the tests run on, by the driver their URL names:
+# "sqlite" is the default (aiosqlite), "sqlite3" the standard driver on a
+# thread (a plain sqlite:// URL).
+SQLITE_DRIVERS = {"sqlite": "aiosqlite", "sqlite3": "pysqlite"}
 
 
 def storage_settings(data_dir: Path, database_url: str | None, **overrides) -> StorageSettings:

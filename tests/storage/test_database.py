@@ -14,6 +14,7 @@ from services.storage.migrations import alembic_config, upgrade
 from services.storage.schema import metadata
 from services.storage.settings import StorageSettings
 from tests.postgres_databases import fresh_database
+from tests.storage.harness import SQLITE_DRIVERS
 
 
 def test_defaults_and_environment(monkeypatch, tmp_path):
@@ -24,7 +25,7 @@ def test_defaults_and_environment(monkeypatch, tmp_path):
     assert defaults.data_dir == Path("./previs-data")
     monkeypatch.setenv("PREVIS_STORAGE_DATA_DIR", str(tmp_path))
     configured = StorageSettings(_env_file=None)
-    assert configured.resolved_database_url == f"sqlite:///{tmp_path.resolve()}/storage.db"
+    assert configured.resolved_database_url == f"sqlite+aiosqlite:///{tmp_path.resolve()}/storage.db"
     assert configured.resolved_blob_dir == tmp_path.resolve() / "blobs"
     monkeypatch.setenv("PREVIS_STORAGE_DATABASE_URL", "postgresql+asyncpg://u@db:5432/previs")
     monkeypatch.setenv("PREVIS_STORAGE_BLOB_DIR", str(tmp_path / "elsewhere"))
@@ -34,7 +35,6 @@ def test_defaults_and_environment(monkeypatch, tmp_path):
 
 
 async def test_migrations_create_exactly_the_schema_and_are_idempotent(database_url, tmp_path):
-    # An aiosqlite URL is accepted (and run like any SQLite URL).
     database = Database(database_url or f"sqlite+aiosqlite:///{tmp_path / 'storage.db'}")
     try:
         await asyncio.gather(upgrade(database), upgrade(database))  # replicas starting together
@@ -51,12 +51,19 @@ async def test_migrations_create_exactly_the_schema_and_are_idempotent(database_
         await database.close()
 
 
-async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
-    database = Database(f"sqlite:///{tmp_path / 'storage.db'}", sqlite_busy_timeout_ms=1234, sqlite_synchronous="FULL")
+@pytest.mark.parametrize("driver", SQLITE_DRIVERS.values())
+async def test_sqlite_runs_on_the_urls_driver_in_wal_mode_with_a_busy_timeout(tmp_path, driver):
+    url = f"sqlite+{driver}:///{tmp_path / 'storage.db'}"
+    database = Database(url, sqlite_busy_timeout_ms=1234, sqlite_synchronous="FULL")
     names = ("journal_mode", "busy_timeout", "synchronous", "foreign_keys")
+
+    def settings(connection):
+        return connection.dialect.driver, {n: connection.execute(text(f"PRAGMA {n}")).scalar_one() for n in names}
+
     try:
         for run in (database.write, database.read):
-            pragmas = await run(lambda connection: {n: connection.execute(text(f"PRAGMA {n}")).scalar_one() for n in names})
+            used, pragmas = await run(settings)
+            assert used == driver
             assert pragmas == {"journal_mode": "wal", "busy_timeout": 1234, "synchronous": 2, "foreign_keys": 1}
     finally:
         await database.close()
@@ -65,8 +72,8 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
 @pytest.fixture
 def empty_database_url(backend, tmp_path):
     """An empty database of its own (not the session's migrated one)."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'storage.db'}"
+    if backend in SQLITE_DRIVERS:
+        yield f"sqlite+{SQLITE_DRIVERS[backend]}:///{tmp_path / 'storage.db'}"
     else:
         yield from fresh_database("previs_migration")
 
