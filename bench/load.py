@@ -70,8 +70,10 @@ class Recorder:
     def __init__(self) -> None:
         self.latencies: dict[str, list[float]] = collections.defaultdict(list)
         self.codes: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.timeline: list[tuple[float, float]] = []  # (monotonic start, latency) of every call
 
     async def timed(self, method: str, call):
+        began = time.monotonic()
         started = time.perf_counter()
         try:
             result = await call
@@ -81,7 +83,9 @@ class Recorder:
             self.codes[(method, error.code().name)] += 1
             return None
         finally:
-            self.latencies[method].append(time.perf_counter() - started)
+            latency = time.perf_counter() - started
+            self.latencies[method].append(latency)
+            self.timeline.append((began, latency))
 
     def errors(self) -> tuple[int, int, dict]:
         errors = {k: v for k, v in self.codes.items() if k[1] != "OK"}
@@ -282,6 +286,7 @@ async def isolation(address: str, key_a: str, key_b: str, args) -> float:
             )
             return recorder
 
+        baseline_started = time.monotonic()
         baseline = await steady()
         context = multiprocessing.get_context("spawn")
         ready, results = context.Queue(), context.Queue()
@@ -291,6 +296,7 @@ async def isolation(address: str, key_a: str, key_b: str, args) -> float:
         )
         bursting.start()
         await asyncio.to_thread(ready.get, True, 60)  # B starts calling now
+        burst_started = time.monotonic()
         during = await steady()
         burst = await asyncio.to_thread(results.get, True, 60)
         bursting.join()
@@ -301,6 +307,14 @@ async def isolation(address: str, key_a: str, key_b: str, args) -> float:
     _report(f"tenant B's burst ({args.burst_clients} clients)", burst, args.burst_seconds)
     ratio = a_burst / a_base
     print(f"\ntenant A p99: alone {a_base * 1000:.2f} ms, during B's burst {a_burst * 1000:.2f} ms: ratio {ratio:.2f} (target <= 1.2)")
+    # Where the tail is: a burst's first seconds (B spending banked tokens,
+    # connections warming) or its steady part.
+    for phase, recorder, began in (("alone", baseline, baseline_started), ("during B's burst", during, burst_started)):
+        for label, early in (("first 3 s", True), ("after them", False)):
+            part = [latency for started, latency in recorder.timeline if (started < began + 3) == early]
+            if part:
+                p99 = percentile(part, 0.99)
+                print(f"  {phase}, {label}: {len(part)} calls, p99 {p99 * 1000:.2f} ms, ratio {p99 / a_base:.2f}")
     return ratio
 
 
