@@ -42,6 +42,7 @@ from services.media.panel_figures import (
     look_for,
     prop_colour,
 )
+from services.media.panel_look import apply_look
 from services.media.panel_palette import Palette, palette_for
 from services.media.panel_text import draw_caption_band, draw_label
 
@@ -205,6 +206,7 @@ def render_picture(spec: PanelSpec, size: tuple[int, int], *, seed: int | None =
         picture = ImageOps.colorize(picture.convert("L"), *palette.monochrome)
     if spec.shot_size == "POINT_OF_VIEW":
         picture = _vignette(picture)
+    picture = apply_look(picture, spec.look)
     if marks:
         _draw_movement_marks(picture, spec, palette)
     return picture

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from previs.media.v1 import media_pb2
 from previs.planner.v1 import planner_pb2, planner_service_pb2
 from services.media.backends.base import PanelSpec
+from services.media.panel_look import look_from
 from services.media.shot_panels import PlanIndex, panel_for_shot
 from services.runtime.errors import InvalidArgument
 
@@ -120,7 +121,8 @@ def panel_for_target(target: RenderTarget, index: PlanIndex, shots: dict[str, pl
 
 def edited_panel(panel: PanelSpec, delta: planner_pb2.EditDelta) -> PanelSpec:
     """The panel with an edit applied: a reframing the feedback asks for,
-    and the edit's summary in the description."""
+    its look changes (light, contrast, colour, framing), and the edit's
+    summary in the description."""
     size = panel.shot_size
     if delta.shot_size:
         size = planner_pb2.ShotSize.Name(delta.shot_size).removeprefix("SHOT_SIZE_")
@@ -129,4 +131,6 @@ def edited_panel(panel: PanelSpec, delta: planner_pb2.EditDelta) -> PanelSpec:
         angle = planner_pb2.CameraAngle.Name(delta.camera_angle).removeprefix("CAMERA_ANGLE_")
     summary = delta.summary or delta.feedback
     description = f"{panel.description} (edit: {summary})" if summary else panel.description
-    return PanelSpec(**{**vars(panel), "shot_size": size, "camera_angle": angle, "description": description})
+    return PanelSpec(
+        **{**vars(panel), "shot_size": size, "camera_angle": angle, "description": description, "look": look_from(delta.look)}
+    )

@@ -14,7 +14,7 @@ import grpc
 import pytest
 import pytest_asyncio
 import yaml
-from PIL import Image
+from PIL import Image, ImageStat
 
 from previs.media.v1 import media_pb2, media_service_pb2 as mpb
 from previs.planner.v1 import planner_pb2
@@ -272,6 +272,9 @@ async def test_accept_edit_and_regenerate_never_change_the_source(harness, story
     assert edited.labels["source_revision"] == frame_name
     assert edited.blobs[0].blob != frame.blobs[0].blob  # the change is in the pixels
     assert "shadows" in _prompt(edited).positive.lower() or "shadow" in edited.message.lower()
+    # the local renderer draws the delta's look: more dramatic shadows are darker
+    before, after = [Image.open(io.BytesIO((await caller.file_of(r))[1])).convert("L") for r in (frame, edited)]
+    assert ImageStat.Stat(after).mean[0] < 0.95 * ImageStat.Stat(before).mean[0]
 
     # An edit of the edit: its parent is the edited revision, not the first.
     again = await caller.succeeded(await caller.media.EditImage(mpb.EditImageRequest(

@@ -56,6 +56,26 @@ class BackendError(Exception):
 
 
 @dataclass(frozen=True)
+class PanelLook:
+    """Relative look changes an edit asked for (the planner's
+    ``LookAdjustment``), applied to a rendered panel's picture. Zero is no
+    change; the ranges are the planner's."""
+
+    lighting: int = 0
+    """Key light, -100 (darker) .. 100 (brighter)."""
+    contrast: int = 0
+    """-100 .. 100."""
+    saturation: int = 0
+    """-100 (grey) .. 100."""
+    temperature_kelvin: int = 0
+    """Colour temperature change; negative is warmer."""
+    bloom: int = 0
+    """Glow around highlights, -100 .. 100 (only more glow is drawn)."""
+    fov_degrees: float = 0.0
+    """Field of view change; negative is tighter (the picture is cropped in)."""
+
+
+@dataclass(frozen=True)
 class PanelSpec:
     """What the local renderer needs to compose a storyboard panel for a shot.
 
@@ -82,6 +102,7 @@ class PanelSpec:
     dialogue: str = ""
     lens_mm: float = 35.0
     duration_seconds: float = 3.0
+    look: PanelLook = PanelLook()
 
 
 @dataclass(frozen=True)
