@@ -43,6 +43,17 @@ async def _pipeline(storage):
     return script, plan, plan2, shots, frame, edit
 
 
+def _script_descendants(script, plan, plan2, shots, frame, edit) -> list[tuple[str, int, str]]:
+    """The pipeline's walk down from the script: (revision, depth, via)."""
+    return [
+        (plan.name, 1, script.name),
+        (plan2.name, 1, script.name),
+        (shots.name, 2, plan.name),
+        (frame.name, 3, shots.name),
+        (edit.name, 3, shots.name),
+    ]
+
+
 async def _walk(storage, name, direction, **options):
     entries, token = [], ""
     while True:
@@ -70,13 +81,7 @@ async def test_ancestors_breadth_first_each_once(storage):
 
 async def test_descendants_include_later_work_and_pages_are_stable(storage):
     script, plan, plan2, shots, frame, edit = await _pipeline(storage)
-    expected = [
-        (plan.name, 1, script.name),
-        (plan2.name, 1, script.name),
-        (shots.name, 2, plan.name),
-        (frame.name, 3, shots.name),
-        (edit.name, 3, shots.name),
-    ]
+    expected = _script_descendants(script, plan, plan2, shots, frame, edit)
     assert await _walk(storage, script.name, DESCENDANTS) == expected
     first = await storage.a.storage.WalkLineage(pb.WalkLineageRequest(name=script.name, direction=DESCENDANTS, page_size=2))
     # Work made from the script after the first page does not shift the pages.
@@ -202,13 +207,7 @@ async def test_a_create_committed_after_the_first_page_shifts_no_page(storage):
     but committed after it, appears on no page of that walk, and no entry is
     repeated or skipped; a new walk sees it."""
     script, plan, plan2, shots, frame, edit = await _pipeline(storage)
-    expected = [
-        (plan.name, 1, script.name),
-        (plan2.name, 1, script.name),
-        (shots.name, 2, plan.name),
-        (frame.name, 3, shots.name),
-        (edit.name, 3, shots.name),
-    ]
+    expected = _script_descendants(script, plan, plan2, shots, frame, edit)
     async with _HeldWrite(storage.settings.resolved_database_url) as held:
         # script r2 comes first of the script's children: it would shift every later page.
         late = await held.run(lambda conn: _create_revision(storage, conn, _asset_of(script), "late", [script.name]))
@@ -226,14 +225,7 @@ async def test_a_create_committed_after_the_first_page_shifts_no_page(storage):
 async def test_pages_hold_what_the_first_page_saw_and_nothing_committed_later(storage):
     script, plan, plan2, shots, frame, edit = await _pipeline(storage)
     before = await storage.a.revision(_asset_of(script), "before", parents=[script.name])
-    expected = [
-        (before.name, 1, script.name),
-        (plan.name, 1, script.name),
-        (plan2.name, 1, script.name),
-        (shots.name, 2, plan.name),
-        (frame.name, 3, shots.name),
-        (edit.name, 3, shots.name),
-    ]
+    expected = [(before.name, 1, script.name), *_script_descendants(script, plan, plan2, shots, frame, edit)]
     entries, token, later = [], "", set()
     while True:
         page = await storage.a.storage.WalkLineage(

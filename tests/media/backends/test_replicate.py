@@ -619,21 +619,28 @@ async def test_a_prediction_this_backend_already_follows_is_not_adopted_again(fa
     assert fake.create_count() == 3 and len(fake.prediction_ids) == 2
 
 
-@pytest.mark.parametrize("strategy", ["url", "base64"])
-async def test_lost_create_with_file_inputs_is_matched_by_file_content(fake, tmp_path, strategy):
+async def _lost_video_create_beside_a_lookalike(fake, tmp_path, strategy: str, lost: str):
+    """A video create lost (``lost``: the fault's kind) while the account
+    holds a prediction with the same text input and another reference image;
+    returns the result, the callbacks, the look-alike's id and the text input."""
     first = png_file(tmp_path / "first.png", (64, 36), (200, 10, 10))
     lookalike = png_file(tmp_path / "lookalike.png", (64, 36), (10, 10, 200))
     request = VideoRequest(prompt="hero walks in", reference_image=first)
     sent = {k: v for k, v in veo_input(request).items() if k != "image"}
     other_image = plant(fake, VEO_MODEL, sent, files={"image": lookalike}, strategy=strategy)
-    fake.add_fault(Fault("POST", CREATE_VIDEO, kind="reset_after"))
+    fake.add_fault(Fault("POST", CREATE_VIDEO, kind=lost))
     backend = make_backend(fake, file_encoding_strategy=strategy)
     calls = Calls()
     try:
         result = await backend.generate_video(request, tmp_path / "out", calls.on_progress, calls.on_started)
     finally:
         await backend.aclose()
+    return result, calls, other_image, sent
 
+
+@pytest.mark.parametrize("strategy", ["url", "base64"])
+async def test_lost_create_with_file_inputs_is_matched_by_file_content(fake, tmp_path, strategy):
+    result, calls, other_image, _sent = await _lost_video_create_beside_a_lookalike(fake, tmp_path, strategy, "reset_after")
     [ours] = [pid for pid in fake.prediction_ids if pid != other_image]
     assert calls.started == [ours] == [result.upstream_id]
     assert fake.create_count() == 2  # the planted one and ours, answered or not: never sent again
@@ -643,18 +650,7 @@ async def test_lost_create_with_file_inputs_is_matched_by_file_content(fake, tmp
 
 @pytest.mark.parametrize("strategy", ["url", "base64"])
 async def test_same_text_input_with_another_file_is_not_adopted(fake, tmp_path, strategy):
-    first = png_file(tmp_path / "first.png", (64, 36), (200, 10, 10))
-    lookalike = png_file(tmp_path / "lookalike.png", (64, 36), (10, 10, 200))
-    request = VideoRequest(prompt="hero walks in", reference_image=first)
-    sent = {k: v for k, v in veo_input(request).items() if k != "image"}
-    other_image = plant(fake, VEO_MODEL, sent, files={"image": lookalike}, strategy=strategy)
-    fake.add_fault(Fault("POST", CREATE_VIDEO, kind="reset"))
-    backend = make_backend(fake, file_encoding_strategy=strategy)
-    calls = Calls()
-    try:
-        result = await backend.generate_video(request, tmp_path / "out", calls.on_progress, calls.on_started)
-    finally:
-        await backend.aclose()
+    result, calls, other_image, sent = await _lost_video_create_beside_a_lookalike(fake, tmp_path, strategy, "reset")
     assert result.upstream_id != other_image and calls.started == [result.upstream_id]
     assert fake.create_count() == 3  # planted, lost, sent again
     assert fake.prediction(other_image)["status"] == "starting"
