@@ -13,6 +13,7 @@ from typing import Awaitable, Callable, Sequence, TypeVar
 import grpc
 
 from services.runtime.allocator import keep_large_buffers_in_the_heap
+from services.runtime.collector import freeze_startup_objects
 from services.runtime.logging_setup import configure_logging
 from services.runtime.server import PrevisServer, ServiceRegistration, run_until_signalled, start_server
 from services.runtime.settings import ServiceSettings, load_settings
@@ -76,6 +77,7 @@ def write_ready_file(path: str, running: PrevisServer) -> None:
 async def serve_service(label: str, settings: ServiceSettings, wire: Callable[..., Awaitable[Dependencies]]) -> None:
     dependencies = await wire(settings)
     running = await dependencies.start(label, settings)
+    freeze_startup_objects()
     ready_file = os.environ.get(READY_FILE_ENV)
     await run_until_signalled(running, (lambda r: write_ready_file(ready_file, r)) if ready_file else None)
 
