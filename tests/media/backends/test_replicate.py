@@ -80,6 +80,17 @@ def png_file(path: Path, size: tuple[int, int], color: tuple[int, int, int]) -> 
     return path
 
 
+async def _failed_image(backend, tmp_path, calls=None) -> pytest.ExceptionInfo:
+    """Runs an image on ``backend`` expecting a BackendError, then closes it."""
+    calls = calls or Calls()
+    try:
+        with pytest.raises(BackendError) as caught:
+            await backend.generate_image(ImageRequest(prompt="x"), tmp_path, calls.on_progress, calls.on_started)
+    finally:
+        await backend.aclose()
+    return caught
+
+
 # ------------------------------------------------------------------ success
 @pytest.mark.parametrize(("asked", "sent", "pil_format"), [("png", "png", "PNG"), ("jpeg", "jpg", "JPEG")])
 async def test_image_success_downloads_a_decodable_file(fake, backend, tmp_path, asked, sent, pil_format):
@@ -324,11 +335,7 @@ async def test_empty_nsfw_output_is_a_policy_violation(fake, backend, tmp_path, 
 
 async def test_backend_down_is_unavailable_with_failover(tmp_path):
     backend = ReplicateBackend("r8_x", base_url=unused_loopback_url(), request_timeout_seconds=2.0)
-    try:
-        with pytest.raises(BackendError) as caught:
-            await backend.generate_image(ImageRequest(prompt="x"), tmp_path, Calls().on_progress, Calls().on_started)
-    finally:
-        await backend.aclose()
+    caught = await _failed_image(backend, tmp_path)
     assert caught.value.reason is FailureReason.BACKEND_UNAVAILABLE
     assert caught.value.failover and caught.value.retryable
     assert "ConnectError" in caught.value.message
@@ -392,11 +399,7 @@ async def test_polling_gives_up_after_repeated_errors_and_cancels(fake, tmp_path
     fake.add_fault(Fault("GET", "/v1/predictions/", status=500, times=None))
     backend = make_backend(fake, max_poll_errors=2)
     calls = Calls()
-    try:
-        with pytest.raises(BackendError) as caught:
-            await backend.generate_image(ImageRequest(prompt="x"), tmp_path, calls.on_progress, calls.on_started)
-    finally:
-        await backend.aclose()
+    caught = await _failed_image(backend, tmp_path, calls)
     assert caught.value.reason is FailureReason.BACKEND_UNAVAILABLE and caught.value.retryable
     assert fake.count("GET", "/v1/predictions/") == 3
     assert fake.cancel_count(calls.started[0]) == 1
@@ -559,11 +562,7 @@ async def test_timed_out_create_never_listed_is_not_sent_again(fake, tmp_path):
     fake.add_fault(Fault("POST", CREATE_IMAGE, kind="delay", delay_seconds=3.0))
     backend = make_backend(fake, request_timeout_seconds=0.5)
     calls = Calls()
-    try:
-        with pytest.raises(BackendError) as caught:
-            await backend.generate_image(ImageRequest(prompt="x"), tmp_path, calls.on_progress, calls.on_started)
-    finally:
-        await backend.aclose()
+    caught = await _failed_image(backend, tmp_path, calls)
     assert caught.value.reason is FailureReason.BACKEND_UNAVAILABLE
     assert not caught.value.retryable and not caught.value.failover
     assert "in flight" in caught.value.message
@@ -713,11 +712,7 @@ async def test_download_that_keeps_failing_is_unavailable(fake, backend, tmp_pat
 
 async def test_output_over_the_size_bound_is_rejected(fake, tmp_path):
     backend = make_backend(fake, max_image_bytes=200)
-    try:
-        with pytest.raises(BackendError) as caught:
-            await backend.generate_image(ImageRequest(prompt="x"), tmp_path, Calls().on_progress, Calls().on_started)
-    finally:
-        await backend.aclose()
+    caught = await _failed_image(backend, tmp_path)
     assert caught.value.reason is FailureReason.INVALID_OUTPUT
     assert list(tmp_path.iterdir()) == []
 
